@@ -1,0 +1,25 @@
+# Two commands: `make run` (the main job) and `make test`. Both create .venv on first use.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv readme docs benchmarks
+
+run: venv
+	tools/run_all.sh
+
+test: venv
+	tools/test.sh
+
+# The project's virtual environment: pinned versions, the project editable with its dev extras.
+venv: $(VENV)/.installed
+$(VENV)/.installed: settings.ini setup.py requirements-lock.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements-lock.txt -e '.[dev]'
+	touch $@
+
+docs: venv
+	$(BIN)/python tools/docs_check.py
+
+readme: docs
+	$(BIN)/python tools/make_readme.py

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The project's test command (`make test`): sync checks, nbdev_test on every notebook (fast path:
+# cells flagged `slow` are skipped), then the docs sources. Ends with `notebooks: N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+checks_failed=0
+
+snapshot() { rm -rf "$2"; mkdir -p "$2"; cp -a "$1/." "$2/"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. The exported module and the cleaned notebooks are what is committed.
+snapshot mnist_nb "$tmp/lib"
+"$bin/nbdev_export"
+if ! diff -r -x __pycache__ "$tmp/lib" mnist_nb >"$tmp/lib.diff"; then
+  echo "FAIL nbdev_export changed mnist_nb/: the module is out of sync with the notebooks."
+  echo "     The regenerated files are left in place: review them (git diff mnist_nb) and commit."
+  head -40 "$tmp/lib.diff"; checks_failed=1
+else echo "PASS nbdev_export leaves mnist_nb/ unchanged"; fi
+
+snapshot nbs "$tmp/nbs"
+"$bin/nbdev_clean"
+if ! diff -r "$tmp/nbs" nbs >"$tmp/nbs.diff"; then
+  echo "FAIL nbdev_clean changed nbs/: a notebook was saved without being cleaned."
+  echo "     The cleaned notebooks are left in place: review them (git diff nbs) and commit."
+  grep '^diff\|^Only' "$tmp/nbs.diff" | head -20; checks_failed=1
+else echo "PASS nbdev_clean leaves nbs/ unchanged"; fi
+
+# 2. Every notebook under nbdev_test, two at a time, each in its own process.
+passed=0; failed=0
+mkdir -p "$tmp/logs"
+ls nbs/*.ipynb | xargs -P 2 -I{} sh -c '
+  nb="{}"; log="'"$tmp"'/logs/$(basename "$nb").log"; start=$(date +%s)
+  if "'"$bin"'/nbdev_test --path "$nb" >"$log" 2>&1; then s=PASS; else s=FAIL; fi
+  echo "$s $nb ($(( $(date +%s) - start ))s)" >>"$log.status"'
+for nb in nbs/*.ipynb; do
+  status=$(cat "$tmp/logs/$(basename "$nb").log.status" 2>/dev/null || echo "FAIL $nb (did not run)")
+  echo "$status"
+  case "$status" in
+    PASS*) passed=$((passed + 1)) ;;
+    *) failed=$((failed + 1)); sed 's/^/     /' "$tmp/logs/$(basename "$nb").log" | tail -30 ;;
+  esac
+done
+
+# 3. The docs sources: everything nbdev_proc_nbs does before Quarto, and checks of its pages.
+if "$bin/python" tools/docs_check.py >"$tmp/docs.log" 2>&1; then
+  echo "PASS docs sources: $(grep '^docs:' "$tmp/docs.log" | head -1)"
+else
+  echo "FAIL docs sources:"; grep -v Warning "$tmp/docs.log" | tail -20 | sed 's/^/     /'; checks_failed=1
+fi
+
+[ "$checks_failed" = 0 ] || echo "checks failed: see FAIL lines above"
+echo "notebooks: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$checks_failed" = 0 ]
