@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 checks_failed=0
 
-snapshot() { rm -rf "$2"; mkdir -p "$2"; cp -a "$1/." "$2/"; }
+snapshot() { rm -rf "$2"; mkdir -p "$2"; cp -a "$1/." "$2/"; }  # cp -a keeps symlinks as links
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -21,25 +21,30 @@ else echo "PASS nbdev_export leaves mnist_nb/ unchanged"; fi
 
 snapshot nbs "$tmp/nbs"
 "$bin/nbdev_clean"
-if ! diff -r "$tmp/nbs" nbs >"$tmp/nbs.diff"; then
+if ! diff -r --no-dereference "$tmp/nbs" nbs >"$tmp/nbs.diff"; then
   echo "FAIL nbdev_clean changed nbs/: a notebook was saved without being cleaned."
   echo "     The cleaned notebooks are left in place: review them (git diff nbs) and commit."
   grep '^diff\|^Only' "$tmp/nbs.diff" | head -20; checks_failed=1
 else echo "PASS nbdev_clean leaves nbs/ unchanged"; fi
 
 # 2. Every notebook under nbdev_test, two at a time, each in its own process.
-passed=0; failed=0
+run_one() {
+  local nb="$1" log="$tmp/logs/$(basename "$1").log" start status
+  start=$(date +%s)
+  if "$bin/nbdev_test" --path "$nb" >"$log" 2>&1; then status=PASS; else status=FAIL; fi
+  echo "$status $nb ($(( $(date +%s) - start ))s)" >"$log.status"
+}
+export -f run_one; export bin tmp
 mkdir -p "$tmp/logs"
-ls nbs/*.ipynb | xargs -P 2 -I{} sh -c '
-  nb="{}"; log="'"$tmp"'/logs/$(basename "$nb").log"; start=$(date +%s)
-  if "'"$bin"'/nbdev_test --path "$nb" >"$log" 2>&1; then s=PASS; else s=FAIL; fi
-  echo "$s $nb ($(( $(date +%s) - start ))s)" >>"$log.status"'
+printf '%s\n' nbs/*.ipynb | xargs -P 2 -I{} bash -c 'run_one "$1"' _ {}
+passed=0; failed=0
 for nb in nbs/*.ipynb; do
-  status=$(cat "$tmp/logs/$(basename "$nb").log.status" 2>/dev/null || echo "FAIL $nb (did not run)")
+  log="$tmp/logs/$(basename "$nb").log"
+  status=$(cat "$log.status" 2>/dev/null || echo "FAIL $nb (did not run)")
   echo "$status"
   case "$status" in
     PASS*) passed=$((passed + 1)) ;;
-    *) failed=$((failed + 1)); sed 's/^/     /' "$tmp/logs/$(basename "$nb").log" | tail -30 ;;
+    *) failed=$((failed + 1)); [ -f "$log" ] && tail -30 "$log" | sed 's/^/     /' ;;
   esac
 done
 
