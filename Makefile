@@ -23,3 +23,6 @@ docs: venv
 
 readme: docs
 	$(BIN)/python tools/make_readme.py
+
+benchmarks: venv
+	$(BIN)/python benchmarks/run_all.py

@@ -1,6 +1,7 @@
 """Loading a split folder as one tensor: the posts' per-file loop vs `load_digits`, measured side by side.
 
-Prints seconds and ratios from this one run; no thresholds. Run: `.venv/bin/python benchmarks/load_digits.py`."""
+`measure()` returns rows of seconds and ratios from this one run; no thresholds.
+Run alone: `.venv/bin/python benchmarks/load_digits.py`, or all benchmarks: `make benchmarks`."""
 import time
 import numpy as np, torch
 from PIL import Image
@@ -11,21 +12,26 @@ def posts_way(folder):
     files = [f for d in sorted(folder.iterdir()) for f in sorted(d.glob('*.png'))]
     return torch.stack([torch.tensor(np.asarray(Image.open(f))) for f in files])
 
-def timed(f, *args, repeat=3):
+def best_time(f, *args, repeat=3):
     "Best of `repeat` wall-clock seconds for `f(*args)`, and its result"
     best = float('inf')
     for _ in range(repeat):
         start = time.perf_counter(); res = f(*args); best = min(best, time.perf_counter() - start)
     return best, res
 
-if __name__ == '__main__':
-    path = mnist_path()
-    print(data_source(path))
+def measure():
+    "Seconds for the posts' loop, `load_digits`' first call and its cached second call, per split"
+    path, rows = mnist_path(), []
     for split in ('training', 'testing'):
         folder = path/split
-        posts_s, posts_x = timed(posts_way, folder, repeat=1)
-        first_s, (x, _) = timed(load_digits, folder, repeat=1)
-        again_s, _ = timed(load_digits, folder)
-        assert torch.equal(posts_x, x)
-        print(f"{split:9} {len(x):6,} images | posts' loop {posts_s:6.2f}s | load_digits first call {first_s:6.2f}s"
-              f" ({posts_s/first_s:4.1f}x) | second call {again_s:7.4f}s ({posts_s/again_s:6.0f}x faster than the loop)")
+        posts_s, posts_x = best_time(posts_way, folder, repeat=1)
+        first_s, (x, _) = best_time(load_digits, folder, repeat=1)
+        again_s, _ = best_time(load_digits, folder)
+        assert torch.equal(posts_x, x), 'load_digits and the posts loop disagree'
+        rows.append(dict(benchmark=f'load {split} ({len(x):,} PNGs), first call', posts_way=posts_s, mnist_nb=first_s))
+        rows.append(dict(benchmark=f'load {split} ({len(x):,} PNGs), cached call', posts_way=posts_s, mnist_nb=again_s))
+    return rows
+
+if __name__ == '__main__':
+    print(data_source(mnist_path()))
+    for r in measure(): print(f"{r['benchmark']:45} posts' way {r['posts_way']:8.4f}s  mnist_nb {r['mnist_nb']:8.4f}s  ratio {r['posts_way']/r['mnist_nb']:7.1f}x")
