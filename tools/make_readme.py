@@ -2,12 +2,13 @@
 
 `nbdev_readme` renders `_proc/index.ipynb` to GitHub markdown with Quarto, which cannot be installed
 here. This does the same with nbconvert: the page's title and description from its front matter,
-then every cell and output as markdown. Links to notebooks point into `nbs/`. Run
+then every cell and output as markdown (the code of `#| echo: false` cells left out, as Quarto does). Links to notebooks point into `nbs/`. Run
 `tools/docs_check.py` first: it writes `_proc/`. The README is written to a temp file and renamed."""
 import os, re, sys, tempfile
 from pathlib import Path
 import nbformat, yaml
 from nbconvert import MarkdownExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 from nbdev.config import get_config
 
 def main():
@@ -17,7 +18,12 @@ def main():
     nb = nbformat.read(page, as_version=4)
     front = yaml.safe_load(nb.cells[0].source.strip().strip('-')) if nb.cells[0].cell_type == 'raw' else {}
     nb.cells = [c for c in nb.cells if c.cell_type != 'raw']
-    body, _ = MarkdownExporter(exclude_input=False).from_notebook_node(nb)
+    for c in nb.cells:
+        if c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, re.M):
+            c.metadata.setdefault('tags', []).append('remove_input')
+    exporter = MarkdownExporter()
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=('remove_input',), enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
     body = re.sub(r'\]\((\d\d_[\w]+|index)\.ipynb\)', r'](nbs/\1.ipynb)', body)
     text = f"# {front.get('title', cfg.lib_name)}\n\n" + (f"> {front['description']}\n\n" if front.get('description') else '') + body.strip() + '\n'
     dest = cfg.config_path/'README.md'
