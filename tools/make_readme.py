@@ -3,7 +3,7 @@
 `nbdev_readme` renders `_proc/index.ipynb` to GitHub markdown with Quarto, which cannot be installed
 here. This does the same with nbconvert: the page's title and description from its front matter,
 then every cell and output as markdown (the code of `#| echo: false` cells left out, as Quarto does). Links to notebooks point into `nbs/`. Run
-`tools/docs_check.py` first: it writes `_proc/`. The README is written to a temp file and renamed."""
+`tools/docs_check.py` first: it writes `_proc/`. The README is written to a temp file and renamed; with `--check` it is only compared."""
 import os, re, sys, tempfile
 from pathlib import Path
 import nbformat, yaml
@@ -11,7 +11,7 @@ from nbconvert import MarkdownExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from nbdev.config import get_config
 
-def main():
+def main(check=False):
     cfg = get_config()
     page = Path('_proc')/cfg.readme_nb
     if not page.exists(): sys.exit(f"{page}: missing; run tools/docs_check.py first")
@@ -27,9 +27,12 @@ def main():
     body = re.sub(r'\]\((\d\d_[\w]+|index)\.ipynb\)', r'](nbs/\1.ipynb)', body)
     text = f"# {front.get('title', cfg.lib_name)}\n\n" + (f"> {front['description']}\n\n" if front.get('description') else '') + body.strip() + '\n'
     dest = cfg.config_path/'README.md'
+    if check:
+        if dest.exists() and dest.read_text() == text: return print(f"{dest.name} is up to date with {cfg.readme_nb}")
+        sys.exit(f"{dest.name} differs from what {cfg.readme_nb} generates: run `make readme` and commit it")
     fd, tmp = tempfile.mkstemp(prefix='.README.', dir=dest.parent)
     with os.fdopen(fd, 'w') as f: f.write(text)
     os.replace(tmp, dest)
     print(f"wrote {dest.name} from {page}")
 
-if __name__ == '__main__': main()
+if __name__ == '__main__': main(check='--check' in sys.argv)

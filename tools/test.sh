@@ -55,6 +55,9 @@ else
   echo "FAIL docs sources:"; grep -v Warning "$tmp/docs.log" | tail -20 | sed 's/^/     /'; checks_failed=1
 fi
 
+if "$bin/python" tools/make_readme.py --check >"$tmp/readme.log" 2>&1; then echo "PASS $(cat "$tmp/readme.log")"
+else echo "FAIL $(tail -1 "$tmp/readme.log")"; checks_failed=1; fi
+
 [ "$checks_failed" = 0 ] || echo "checks failed: see FAIL lines above"
 echo "notebooks: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$checks_failed" = 0 ]
