@@ -2,14 +2,18 @@
 
 Each benchmark module has `measure()` returning rows with `benchmark`, `posts_way` and `mnist_nb`
 (seconds, or another quantity where the row says so). Ratios above 1 mean mnist_nb's way is faster.
-Writes nothing; `make benchmarks` runs it."""
+`make benchmarks` runs it; it also saves the ratios as a bar chart, `images/benchmarks.png`, shown in the docs."""
 import importlib, sys
 from pathlib import Path
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt
 import pandas as pd
 
 here = Path(__file__).parent
 sys.path.insert(0, str(here))
 from mnist_nb.data import data_source, mnist_path
+from mnist_nb.results import save_figure
 
 if __name__ == '__main__':
     print(data_source(mnist_path()), '\n')
@@ -22,3 +26,12 @@ if __name__ == '__main__':
     df['ratio'] = df.posts_way/df.mnist_nb
     with pd.option_context('display.float_format', '{:.4f}'.format, 'display.width', 160, 'display.max_colwidth', 60):
         print(df.to_string(index=False))
+
+    fig, ax = plt.subplots(figsize=(7, 0.45*len(df) + 1))
+    ax.barh(df.benchmark, df.ratio, color=['C0' if r >= 1 else 'C1' for r in df.ratio])
+    ax.axvline(1, color='k', lw=1, ls=':')
+    ax.set_xscale('log')
+    ax.invert_yaxis()
+    ax.set(xlabel="speed-up of mnist_nb's way over the posts' (log scale; 1 = same speed)")
+    for y, r in enumerate(df.ratio): ax.text(r, y, f' {r:.1f}x', va='center', fontsize='small')
+    print('saved', save_figure(fig, 'benchmarks').name)
