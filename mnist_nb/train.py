@@ -130,7 +130,11 @@ def train_mnist(path, arch:str='resnet18', epochs:int=5, lr:float=3e-3, bs:int=6
                    seconds=round(float(speed.seconds.sum()), 1), train_images_per_s=round(float(speed.train_images_per_s.iloc[-1]), 1))
     if rank_distrib() == 0:
         out.mkdir(parents=True, exist_ok=True)
-        learn.export(LEARNER_FILE)
+        partial_file = out/f'.{LEARNER_FILE}.partial'
+        try:
+            learn.export(partial_file.name)
+            os.replace(partial_file, out/LEARNER_FILE)
+        finally: partial_file.unlink(missing_ok=True)
         save_json(metrics, out/METRICS_FILE)
     return metrics
 
