@@ -11,11 +11,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 # %% auto #0
-__all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'save_figure', 'record_result',
-           'load_results', 'results_table', 'markdown_table', 'comparison', 'report_table', 'printed_numbers',
-           'shows_value', 'plot_results']
+__all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'write_atomically', 'save_figure',
+           'record_result', 'load_results', 'results_table', 'markdown_table', 'comparison', 'report_table',
+           'printed_numbers', 'shows_value', 'plot_results']
 
-# %% ../nbs/06_results.ipynb #c4a8c4ab
+# %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
     "The project folder: the nearest folder at or above the working directory holding `settings.ini`"
     here = Path.cwd().resolve()
@@ -25,8 +25,9 @@ def repo_root() -> Path:
 
 def _in_test() -> bool: return bool(os.environ.get('IN_TEST'))
 
-def _replace_file(dest:Path, write):
-    "Write `dest` through `write(tmp_path)` on a temporary file in the same folder, then rename it into place"
+def write_atomically(dest, write) -> Path:
+    "Write `dest` whole or not at all: `write(tmp_path)` fills a temporary file beside it, which is then renamed over `dest`"
+    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
@@ -38,18 +39,19 @@ def _replace_file(dest:Path, write):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return dest
 
-# %% ../nbs/06_results.ipynb #ea63151b
+# %% ../nbs/06_results.ipynb #9b5e0e54
 def save_figure(fig, name:str, folder=None) -> Path|None:
     "Save `fig` as `<name>.png` in `folder` (default: the project's `images/`, skipped under `nbdev_test`)"
     if folder is None:
         if _in_test(): return None
         folder = repo_root()/'images'
     dest = Path(folder)/f'{name}.png'
-    _replace_file(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
+    write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
     return dest
 
-# %% ../nbs/06_results.ipynb #998c89c8
+# %% ../nbs/06_results.ipynb #71c929bd
 def record_result(notebook:str, experiment:str, value:float, post_value:float|None=None, post:str|None=None,
                   metric:str='accuracy', source=None, folder=None, **conditions) -> dict:
     "Record `value` of `metric` for `experiment` in `results/<notebook>.json` (skipped under `nbdev_test` unless `folder`)"
@@ -62,7 +64,7 @@ def record_result(notebook:str, experiment:str, value:float, post_value:float|No
         folder = repo_root()/'results'
     dest = Path(folder)/f'{notebook}.json'
     records = [r for r in (json.loads(dest.read_text()) if dest.exists() else []) if r['experiment'] != experiment]
-    _replace_file(dest, lambda tmp: tmp.write_text(json.dumps(records + [record], indent=1) + '\n'))
+    write_atomically(dest, lambda tmp: tmp.write_text(json.dumps(records + [record], indent=1) + '\n'))
     return record
 
 # %% ../nbs/06_results.ipynb #77fcac62
@@ -125,17 +127,18 @@ def report_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
     verdicts = pd.DataFrame([comparison(r) for _, r in table.iterrows()], columns=['fair', 'tolerance', 'comparison'], index=table.index)
     return pd.concat([table, verdicts], axis=1)
 
-# %% ../nbs/06_results.ipynb #4d85c3f2
+# %% ../nbs/06_results.ipynb #f935fc8b
 def printed_numbers(notebook) -> list[str]:
-    "Every decimal number (3 or more decimals) in the saved outputs of `notebook`"
+    "Every number in the saved outputs of `notebook`, as printed"
     cells = json.loads(Path(notebook).read_text())['cells']
     texts = [''.join(o.get('text', '')) + ''.join(''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text/'))
              for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', [])]
-    return re.findall(r'(?<![\d.])\d+\.\d{3,}', ' '.join(texts))
+    return re.findall(r'(?<![\d.])\d+(?:\.\d+)?', ' '.join(texts))
 
 def shows_value(numbers:list, value:float) -> bool:
-    "Whether one of the printed `numbers` equals `value` to its own number of decimals"
-    return any(abs(float(n) - value) <= 0.5*10**-min(len(n.split('.')[1]), 4) + 1e-9 for n in numbers)
+    "Whether a printed number equals `value` to its own decimals: 3 or more for a score below 10, any for larger values"
+    def decimals(n): return len(n.split('.')[1]) if '.' in n else 0
+    return any(abs(float(n) - value) <= 0.5*10**-min(decimals(n), 4) + 1e-9 for n in numbers if decimals(n) >= 3 or abs(value) >= 10)
 
 # %% ../nbs/06_results.ipynb #13da61da
 def plot_results(report:pd.DataFrame, ax=None):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import mnist_nb
 from .data import mnist_path, data_source
+from .results import write_atomically
 import pandas as pd
 import plum
 import torchvision
@@ -60,17 +61,8 @@ class EpochTimer(Callback):
 
 # %% ../nbs/05_resnet18.ipynb #58e65ea2
 def save_json(obj, dest) -> Path:
-    "Write `obj` as JSON to `dest` atomically: a temporary file in the same folder, renamed into place"
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.tmp', dir=dest.parent)
-    try:
-        with os.fdopen(fd, 'w') as f: json.dump(obj, f, indent=1)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    "Write `obj` as JSON to `dest` atomically, through `write_atomically`"
+    return write_atomically(dest, lambda tmp: tmp.write_text(json.dumps(obj, indent=1)))
 
 # %% ../nbs/05_resnet18.ipynb #65d4bc7b
 def _restore_plum_function(state:dict):
