@@ -7,7 +7,7 @@ __all__ = ['LEARNER_FILE', 'METRICS_FILE', 'mnist_files', 'mnist_datablock', 'Ep
            'check_mnist_folder', 'get_arch', 'train_mnist', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #26bcecb3
-import copyreg, json, os, pickle, random, sys, tempfile, time
+import copyreg, json, os, pickle, random, sys, time
 from pathlib import Path
 
 import mnist_nb
