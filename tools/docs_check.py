@@ -2,8 +2,8 @@
 
 `nbdev_proc_nbs` starts by installing Quarto when it is missing, which cannot work offline, so this
 runs the same steps itself: `refresh_quarto_yml`, the module index, the sidebar and `proc_nbs`
-(writing `_proc/`), then checks that every notebook became a page with a title and that every
-exported function's `show_doc` rendered its signature. Exit code 1 on any problem."""
+(writing `_proc/`), then checks that every notebook became a page with a title, that every `show_doc`
+rendered a signature, and that every exported function has one. Exit code 1 on any problem."""
 import sys
 from pathlib import Path
 import nbformat
@@ -37,7 +37,17 @@ def main():
             if f'> {name} (' not in outputs and f'### {name}' not in outputs and f'## {name}' not in outputs:
                 problems.append(f"{rel}: show_doc({name}) has no rendered signature in the page (run the notebook so its outputs are saved)")
 
-    print(f"docs: {len(notebooks)} notebooks processed into {proc.name}/")
+    rendered = ''.join(str(o.get('data', {}).get('text/markdown', '')) for rel in notebooks if (proc/rel).exists()
+                       for c in nbformat.read(proc/rel, as_version=4).cells if c.cell_type == 'code' for o in c.get('outputs', []))
+    from importlib import import_module
+    modidx = import_module(f'{cfg.lib_name}._modidx').d['syms']
+    for module, syms in modidx.items():
+        for name in syms:
+            short = name.split('.', 1)[1]
+            if '.' in short or short.startswith('_'): continue
+            if f'### {short}\n' not in rendered: problems.append(f"{module}.{short}: exported but no page shows it with show_doc")
+
+    print(f"docs: {len(notebooks)} notebooks processed into {proc.name}/, every exported function rendered by show_doc")
     for p in problems: print(f"docs problem: {p}")
     return problems
 
