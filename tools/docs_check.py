@@ -43,7 +43,7 @@ def main():
     modidx = import_module(f'{cfg.lib_name}._modidx').d['syms']
     for module, syms in modidx.items():
         for name in syms:
-            short = name.split('.', 1)[1]
+            short = name[len(module) + 1:]
             if '.' in short or short.startswith('_'): continue
             if f'### {short}\n' not in rendered: problems.append(f"{module}.{short}: exported but no page shows it with show_doc")
 
