@@ -4,16 +4,17 @@
 
 # %% ../nbs/06_results.ipynb #60aeecb5
 from __future__ import annotations
-import json, os, re, tempfile
+import copyreg, json, math, os, pickle, re, tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import plum
 
 # %% auto #0
-__all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'write_atomically', 'save_figure',
-           'record_result', 'load_results', 'results_table', 'markdown_table', 'comparison', 'report_table',
-           'printed_numbers', 'shows_value', 'plot_results']
+__all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'write_atomically', 'save_json',
+           'fix_plum_pickling', 'save_figure', 'record_result', 'load_results', 'results_table', 'markdown_table',
+           'comparison', 'report_table', 'printed_numbers', 'shows_value', 'plot_results']
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
@@ -40,6 +41,41 @@ def write_atomically(dest, write) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return dest
+
+# %% ../nbs/06_results.ipynb #5add5660
+def _json_safe(o):
+    "`o` with NaN and infinite floats as `None`, and numpy or torch scalars as Python numbers"
+    if isinstance(o, dict): return {k: _json_safe(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_json_safe(v) for v in o]
+    if hasattr(o, 'tolist') and getattr(o, 'ndim', None) == 0: o = o.tolist()
+    if isinstance(o, float) and not math.isfinite(o): return None
+    return o
+
+def save_json(obj, # Anything `json` can write, with NaN, infinity and numpy/torch scalars allowed
+              dest): # File to write
+    "Write `obj` to `dest` as strict JSON (NaN and infinity as `null`), atomically"
+    text = json.dumps(_json_safe(obj), indent=1, allow_nan=False)
+    return write_atomically(dest, lambda tmp: tmp.write_text(text + '\n'))
+
+# %% ../nbs/06_results.ipynb #86bbcd51
+def _restore_plum_function(state:dict):
+    "A plum `Function` rebuilt through its constructor (which makes a fresh lock), then given its pickled attributes"
+    f = plum.Function(state['_f'])
+    for name, value in state.items(): setattr(f, name, value)
+    return f
+
+def _reduce_plum_function(f):
+    "How `pickle` saves a plum `Function`: its attributes without the lock"
+    return _restore_plum_function, ({k: v for k, v in f.__getstate__().items() if k != '_lock'},)
+
+def fix_plum_pickling() -> bool:
+    "Make plum `Function`s (so fastai transforms) picklable where this plum version cannot; `True` if needed"
+    try:
+        pickle.dumps(plum.Function(abs))
+        return False
+    except TypeError:
+        copyreg.pickle(plum.Function, _reduce_plum_function)
+        return True
 
 # %% ../nbs/06_results.ipynb #9b5e0e54
 def save_figure(fig, name:str, folder=None) -> Path|None:
