@@ -178,6 +178,7 @@ def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layou
     with _locked(archive/f'{dest.name}.mnist_nb.lock'):
         if _complete(dest, sample): return dest
         data.mkdir(parents=True, exist_ok=True)
+        for left in data.glob(f'.{dest.name}.partial-*'): shutil.rmtree(left, ignore_errors=True)  # from a killed run
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=data))
         try:
             got = untar_data(url, archive=archive, data=tmp)
