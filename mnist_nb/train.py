@@ -9,7 +9,7 @@ __all__ = ['LEARNER_FILE', 'SCHEDULES', 'mnist_files', 'mnist_datablock', 'get_a
            'plot_confusion', 'plot_top_losses', 'reproduction_band', 'verdict', 'schedule_steps', 'UsageError',
            'check_args', 'main']
 
-# %% ../nbs/05_resnet18.ipynb #cb33e151
+# %% ../nbs/05_resnet18.ipynb #943214ff
 import json, math, os, random, re, sys, tempfile, time
 from pathlib import Path
 
@@ -21,13 +21,13 @@ import torchvision
 from .data import mnist_path, data_source
 from .results import repo_root, save_json, write_atomically, fix_plum_pickling
 
-# %% ../nbs/05_resnet18.ipynb #62628f90
+# %% ../nbs/05_resnet18.ipynb #65e02988
 from fastai.vision.all import *
 from fastai.distributed import *
 from fastcore.script import call_parse, store_true
 fix_plum_pickling()  # lets learn.export pickle fastai's transforms with plum-dispatch 2.10 (see 06_results)
 
-# %% ../nbs/05_resnet18.ipynb #400344fd
+# %% ../nbs/05_resnet18.ipynb #ba5af3cb
 def mnist_files(path, per_split:int|None=None, seed:int=42) -> L:
     "The PNG files under `path`; with `per_split`, a fixed random `per_split` of each split folder"
     files = get_image_files(path)
@@ -36,7 +36,7 @@ def mnist_files(path, per_split:int|None=None, seed:int=42) -> L:
     splits = groupby(files, lambda f: f.parent.parent.name)
     return L(f for split in sorted(splits) for f in rng.sample(sorted(splits[split]), min(per_split, len(splits[split]))))
 
-# %% ../nbs/05_resnet18.ipynb #374748f6
+# %% ../nbs/05_resnet18.ipynb #52fbbeaa
 def mnist_datablock(per_split:int|None=None, # Use only this many files of each split (all if `None`)
                     flips:bool=False, # Flip images left-right in augmentation, as the post did
                     seed:int=42, # Seed of the subset choice
@@ -49,7 +49,7 @@ def mnist_datablock(per_split:int|None=None, # Use only this many files of each 
                      item_tfms=Resize(32),
                      batch_tfms=aug_transforms(size=28, min_scale=0.75, do_flip=flips))
 
-# %% ../nbs/05_resnet18.ipynb #12e5f979
+# %% ../nbs/05_resnet18.ipynb #ae80161b
 def get_arch(name:str):
     "The torchvision classification model called `name`, e.g. `resnet18` or `resnet34`"
     if name not in torchvision.models.list_models(module=torchvision.models):
@@ -65,7 +65,7 @@ def check_mnist_folder(path) -> Path:
     if missing: raise FileNotFoundError(f"{path}: no {' or '.join(missing)} folder in it ({layout})")
     return path
 
-# %% ../nbs/05_resnet18.ipynb #44ce9779
+# %% ../nbs/05_resnet18.ipynb #8bb8b1a2
 def fit_step(name:str, # Name of the step in the run's history
              epochs:int, # Epochs of the one-cycle schedule
              lr_max, # Peak learning rate: a number, or `[start, stop]` for a `slice` (start may be `None`)
@@ -81,14 +81,14 @@ def fine_tune_steps(epochs:int, base_lr:float=2e-3, freeze_epochs:int=1, lr_mult
     return [fit_step('frozen', freeze_epochs, [None, base_lr], freeze=True, pct_start=0.99),
             fit_step('unfrozen', epochs, [half/lr_mult, half], freeze=False, pct_start=pct_start, div=div)]
 
-# %% ../nbs/05_resnet18.ipynb #475f6021
+# %% ../nbs/05_resnet18.ipynb #080f41b5
 def post_schedule(epochs:int=5, base_lr:float=3e-3, num_it:int=100) -> list:
     "Post 002's schedule: `lr_find`, `fine_tune`, interpretation, `lr_find`, `fit_one_cycle(5, slice(1e-6,1e-4))`"
     return [dict(kind='lr_find', name='lr_find', num_it=num_it), *fine_tune_steps(epochs, base_lr),
             dict(kind='interpret', name='after fine_tune'), dict(kind='lr_find', name='lr_find unfrozen', num_it=num_it),
             fit_step('discriminative', epochs, [1e-6, 1e-4]), dict(kind='interpret', name='final')]
 
-# %% ../nbs/05_resnet18.ipynb #5aed0305
+# %% ../nbs/05_resnet18.ipynb #ffa2ea29
 def _lr(lr): return slice(*lr) if isinstance(lr, (list, tuple)) else lr
 
 def _rng_states(learn) -> dict:
@@ -103,7 +103,7 @@ def _set_rng_states(learn, states:dict):
     if states['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
     for dl, state in zip(learn.dls.loaders, states['loaders']): dl.rng.setstate(state)
 
-# %% ../nbs/05_resnet18.ipynb #b5ab69ae
+# %% ../nbs/05_resnet18.ipynb #1d252495
 class EpochLog(Callback):
     "After each epoch of a `fit` step: its losses, accuracy and timings in `run.history`, then a checkpoint"
     order = 90
@@ -124,20 +124,20 @@ class EpochLog(Callback):
                                      valid_loss=valid_loss, accuracy=acc, **self.row))
         self.run.checkpoint(self.step, self.epoch + 1)
 
-# %% ../nbs/05_resnet18.ipynb #c2e7e7a2
+# %% ../nbs/05_resnet18.ipynb #37c7edde
 class TrainingRun:
     "A resumable training run: `steps` on `learn`, checkpointed after every epoch and step into the folder `out`"
     def __init__(self, learn, steps:list, out, config:dict):
         store_attr('learn,steps,config'); self.out = Path(out)
         self.history, self.results, self.resumes, self.files, self.step, self.epoch = [], {}, [], [], 0, 0
-        self.smooth_loss = None
+        self.smooth_loss, self.device = None, device_name(learn)
 
     @property
     def complete(self) -> bool: return self.step >= len(self.steps)
     def state(self) -> dict:
         "What `run.json` holds: the settings, the schedule, where the run is, its history and step results"
         return dict(accuracy=self.history[-1]['accuracy'] if self.history else None, complete=self.complete,
-                    config=self.config, steps=self.steps, step=self.step, epoch=self.epoch, device=device_name(self.learn),
+                    config=self.config, steps=self.steps, step=self.step, epoch=self.epoch, device=self.device,
                     resumes=self.resumes, files=self.files, history=self.history, results=self.results)
 
     def checkpoint(self, step:int, epoch:int):
@@ -157,6 +157,8 @@ class TrainingRun:
             raise ValueError(f"{self.out}: holds a run with other settings or another schedule; "
                              f"choose another folder or delete this one to start over")
         for k in ('history', 'results', 'resumes', 'files', 'step', 'epoch'): setattr(self, k, state[k])
+        if self.complete or state['device'].endswith(self.device): self.device = state['device']
+        else: self.device = f"{state['device']}, then {self.device}"  # resumed on another machine
 
     def resume(self) -> bool:
         "Continue from the folder's checkpoint, or take a complete `run.json` as it is; `True` if either"
@@ -196,7 +198,7 @@ class TrainingRun:
         done = 'complete' if self.complete else f"stopped in step {self.steps[self.step]['name']!r} after {self.epoch} epochs"
         acc = f"accuracy {self.history[-1]['accuracy']:.4f}" if self.history else 'no epoch trained'
         resumed = f", resumed {len(self.resumes)}x" if self.resumes else ''
-        return f"{done}: {acc} on {device_name(self.learn)}{resumed}; run folder {self.out}"
+        return f"{done}: {acc} on {self.device}{resumed}; run folder {self.out}"
 
     def run(self, cbs=None) -> bool:
         "Run the remaining steps; `True` once every step is complete, `False` if a fit was stopped early"
@@ -214,14 +216,14 @@ class TrainingRun:
                 self.checkpoint(i, 0)
         return True
 
-# %% ../nbs/05_resnet18.ipynb #5df9f09a
+# %% ../nbs/05_resnet18.ipynb #b90c610c
 def device_name(learn) -> str:
     "The device `learn` trains on, by name: the GPU's, or `cpu` with its thread count"
     device = learn.dls.device
     if device.type == 'cuda': return f"cuda: {torch.cuda.get_device_name(device)}"
     return f"{device.type}: {torch.get_num_threads()} threads"
 
-# %% ../nbs/05_resnet18.ipynb #8e402cf0
+# %% ../nbs/05_resnet18.ipynb #62c6d9e2
 def lr_find_result(learn, num_it:int=100) -> dict:
     "`lr_find` with the `minimum` and `steep` suggestions, and the curve it recorded"
     suggested = learn.lr_find(num_it=num_it, suggest_funcs=(minimum, steep), show_plot=False)
@@ -240,7 +242,7 @@ def interpretation_result(learn, k:int=9) -> dict:
     return dict(vocab=vocab, confusion=cm.tolist(), accuracy=float(np.trace(cm)/cm.sum()),
                 most_confused=[[t, p, int(n)] for t, p, n in interp.most_confused()], top_losses=top)
 
-# %% ../nbs/05_resnet18.ipynb #adacdda9
+# %% ../nbs/05_resnet18.ipynb #db15a2ea
 LEARNER_FILE = 'mnist_learner.pkl'
 
 def train_run(path, # Folder of MNIST PNGs in fastai's layout
@@ -270,7 +272,7 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
     if finished and export and rank_distrib() == 0: run.export()
     return run
 
-# %% ../nbs/05_resnet18.ipynb #c99dc68b
+# %% ../nbs/05_resnet18.ipynb #6ffeccd0
 def runs_folder(source) -> Path:
     "Where the notebook keeps its training runs: `runs/` for the full MNIST, `runs/<source>/` for other data"
     full = source.sizes.get('training') == 60_000 and source.sizes.get('testing') == 10_000
@@ -296,7 +298,7 @@ def schedule_minutes(steps:list, train_images:int, valid_images:int, speed:float
     finder = sum(s.get('num_it', 100) for s in steps if s['kind'] == 'lr_find')*64
     return (epochs*(train_images + valid_images/3) + finder)/speed/60
 
-# %% ../nbs/05_resnet18.ipynb #43a7bb53
+# %% ../nbs/05_resnet18.ipynb #e2adf42e
 def plot_lr_find(found:dict, ax=None, title:str=''):
     "The loss against the learning rate recorded by `lr_find_result`, with its two suggestions marked"
     if ax is None: _, ax = plt.subplots(figsize=(5, 3))
@@ -307,7 +309,7 @@ def plot_lr_find(found:dict, ax=None, title:str=''):
     ax.legend(fontsize='small')
     return ax
 
-# %% ../nbs/05_resnet18.ipynb #9ca3b26b
+# %% ../nbs/05_resnet18.ipynb #195588f4
 def plot_confusion(result:dict, ax=None, title:str=''):
     "The confusion matrix recorded by `interpretation_result`, counts written in the cells"
     cm = np.array(result['confusion'])
@@ -320,7 +322,7 @@ def plot_confusion(result:dict, ax=None, title:str=''):
            xlabel='predicted', ylabel='actual', title=title)
     return ax
 
-# %% ../nbs/05_resnet18.ipynb #48d7abd4
+# %% ../nbs/05_resnet18.ipynb #4686b1f6
 def plot_top_losses(result:dict, path, ncols:int=3):
     "The images of `result`'s top losses from the data folder `path`, titled like fastai's `plot_top_losses`"
     top = result['top_losses']
@@ -331,7 +333,7 @@ def plot_top_losses(result:dict, path, ncols:int=3):
     for ax in np.ravel(axs): ax.axis('off')
     return fig
 
-# %% ../nbs/05_resnet18.ipynb #60366ef5
+# %% ../nbs/05_resnet18.ipynb #94cded0d
 def reproduction_band(values, n_test:int=10_000, ses:float=2.0) -> tuple[float, float, float]:
     "Our values' range widened by `ses` binomial standard errors of an accuracy on `n_test` digits: (low, high, margin)"
     values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
@@ -346,7 +348,7 @@ def verdict(post_value:float, values, n_test:int=10_000) -> str:
     if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
     return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
 
-# %% ../nbs/05_resnet18.ipynb #cc06a3ce
+# %% ../nbs/05_resnet18.ipynb #9bcc6292
 SCHEDULES = dict(fine_tune="fastai's fine_tune(epochs, lr): one frozen epoch, then `epochs` unfrozen",
                  post="post 002's whole schedule: lr_find, fine_tune(epochs, lr), interpretation, lr_find, "
                       "fit_one_cycle(epochs, slice(1e-6, 1e-4)), interpretation",
@@ -359,7 +361,7 @@ def schedule_steps(name:str, epochs:int, lr:float) -> list:
     if name == 'one_cycle': return [fit_step('one_cycle', epochs, lr)]
     raise ValueError(f"{name!r} is not a schedule (choose from {', '.join(SCHEDULES)})")
 
-# %% ../nbs/05_resnet18.ipynb #00c00caa
+# %% ../nbs/05_resnet18.ipynb #a150e57a
 class UsageError(ValueError):
     "A command-line flag or path that cannot work, found before any training"
 
@@ -379,7 +381,7 @@ def check_args(epochs:int, lr:float, bs:int, subset:int|None, workers:int, out) 
     except OSError as e: raise UsageError(f"--out {out} (cannot write there: {e.strerror})") from None
     return out
 
-# %% ../nbs/05_resnet18.ipynb #5621e3f1
+# %% ../nbs/05_resnet18.ipynb #b91125ca
 @call_parse
 def main(
     data:str=None, # Folder of MNIST PNGs in fastai's layout (default: `mnist_path()`, the full download or the offline digits)
