@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import gzip, hashlib, json, os, shutil, socket, struct, sys, tempfile
+import gzip, hashlib, json, mimetypes, os, shutil, socket, struct, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -86,6 +86,7 @@ def write_digit_folders(dest, splits:dict):
 # %% ../nbs/00_data.ipynb #97a7369d
 SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}  # split folders of `MNIST_SAMPLE` (`True`) and `mnist_png`
 DIGITS = [str(d) for d in range(10)]  # the names a digit folder may have
+_IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's `get_image_files` takes
 
 def _folder(path, name:str|None=None) -> Path:
     "`path` as a `Path` if it is a folder, else an error naming it (as `name`, if given): missing, or not a folder"
@@ -104,9 +105,15 @@ def _digit_folders(folder, digits=None) -> list:
         if not (folder/name).is_dir(): raise FileNotFoundError(f"{folder/name}: no such digit folder")
     return [folder/name for name in names]
 
+def _images(folder:Path) -> list:
+    "The image files directly in `folder` that fastai's `get_image_files` would take, sorted"
+    return sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and not f.name.startswith('.'))
+
 def _digit_pngs(folder:Path) -> list:
-    "The PNG files of the digit folder `folder`, sorted; an error if it has none"
-    files = sorted(folder.glob('*.png'))
+    "The PNG files of the digit folder `folder`, sorted; an error if it has none, or other images"
+    files = _images(folder)
+    other = next((f for f in files if f.suffix.lower() != '.png'), None)
+    if other: raise ValueError(f"{other}: not a PNG file (digit folders hold MNIST's PNGs only)")
     if not files: raise ValueError(f"{folder}: no PNG files in this digit folder")
     return files
 
@@ -118,12 +125,17 @@ def _spread(items:list, n:int) -> list:
 def check_mnist_layout(path, # Folder in fastai's layout: `training`/`testing` or `train`/`valid`, of digit folders
                        full:bool=False, # Read every image, not only a sample of each digit folder
                        per_folder:int=3, # Images read per digit folder when not `full`: first, last, evenly between
+                       sample:bool|None=None, # Layout: `MNIST_SAMPLE`'s `train`/`valid` (`True`), `training`/`testing` (`False`), either
                       ) -> Path:
     "`path` if it holds MNIST PNGs in fastai's layout, else one error line naming what is wrong"
     path = _folder(path)
-    splits = next(([path/s for s in names] for names in (SPLIT_NAMES[False], SPLIT_NAMES[True])
-                   if all((path/s).is_dir() for s in names)), None)
-    if splits is None: raise FileNotFoundError(f"{path}: expected the split folders training/ and testing/ (or train/ and valid/) in it")
+    layouts = [SPLIT_NAMES[False], SPLIT_NAMES[True]] if sample is None else [SPLIT_NAMES[sample]]
+    splits = next(([path/s for s in names] for names in layouts if all((path/s).is_dir() for s in names)), None)
+    if splits is None:
+        wanted = [' and '.join(f'{s}/' for s in names) for names in layouts]
+        raise FileNotFoundError(f"{path}: expected the split folders {wanted[0]}{f' (or {wanted[1]})' if len(wanted) > 1 else ''} in it")
+    stray = next((f for split in splits for f in _images(split)), None)
+    if stray: raise ValueError(f"{stray}: an image outside the digit folders (fastai would label it {stray.parent.name!r})")
     digits = [_digit_folders(split) for split in splits]
     names = [[d.name for d in ds] for ds in digits]
     if names[0] != names[1]:
@@ -280,8 +292,11 @@ def _not_mnist(local:Path, sample:bool) -> str:
     test = ' and '.join(f'{stem}[.gz]' for stem in IDX_FILES['test'])
     if _idx_files(local, 'train'): return f"{DATA_ENV}={local}: has the train IDX files but not the test split ({test})"
     splits = ' and '.join(f'{s}/' for s in SPLIT_NAMES[sample])
+    near = [d for d in (local.parent, *sorted(local.iterdir())) if d.is_dir() and d != local
+            and (_local_folder(d, sample) or any((d/f'{IDX_FILES["test"][0]}{ext}').exists() for ext in ('.gz', '')))]
     return (f"{DATA_ENV}={local}: holds neither MNIST's IDX files ({test}, optionally the train ones) "
-            f"nor fastai's folders ({splits}, here or in {'mnist_sample' if sample else 'mnist_png'}/)")
+            f"nor fastai's folders ({splits}, here or in {'mnist_sample' if sample else 'mnist_png'}/)"
+            + (f"; did you mean {near[0]}?" if near else ''))
 
 def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
@@ -317,7 +332,7 @@ def mnist_path(sample:bool=False) -> Path:
     if local:
         local = _folder(Path(local).expanduser(), f"{DATA_ENV}={Path(local).expanduser()}")
         path = _local_folder(local, sample)
-        if path: check_mnist_layout(path)
+        if path: check_mnist_layout(path, sample=sample)
         else:
             if _idx_files(local, 'test') is None: raise FileNotFoundError(_not_mnist(local, sample))
             test = _idx_split(local, 'test')
