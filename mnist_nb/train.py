@@ -6,7 +6,7 @@
 __all__ = ['LEARNER_FILE', 'SCHEDULES', 'mnist_files', 'mnist_datablock', 'get_arch', 'fit_step', 'fine_tune_steps',
            'post_schedule', 'EpochLog', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
            'train_run', 'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion',
-           'plot_top_losses', 'reproduction_band', 'verdict', 'schedule_steps', 'UsageError', 'check_args', 'main']
+           'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
 import json, math, os, random, re, sys, tempfile, time
@@ -18,7 +18,7 @@ import torch
 import torchvision
 
 from .data import mnist_path, data_source, check_mnist_layout
-from .results import repo_root, save_json, write_atomically, fix_plum_pickling
+from .results import repo_root, save_json, write_atomically, fix_plum_pickling, verdict
 
 # %% ../nbs/05_resnet18.ipynb #65e02988
 from fastai.vision.all import *
@@ -323,21 +323,6 @@ def plot_top_losses(result:dict, path, ncols:int=3):
         ax.set_title(f"{t['predicted']}/{t['actual']} / {t['loss']:.2f} / {t['probability']:.2f}", fontsize=8)
     for ax in np.ravel(axs): ax.axis('off')
     return fig
-
-# %% ../nbs/05_resnet18.ipynb #94cded0d
-def reproduction_band(values, n_test:int=10_000, ses:float=2.0) -> tuple[float, float, float]:
-    "Our values' range widened by `ses` binomial standard errors of an accuracy on `n_test` digits: (low, high, margin)"
-    values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
-    p = values.mean()
-    margin = ses*math.sqrt(p*(1 - p)/n_test)
-    return float(values.min() - margin), float(values.max() + margin), float(margin)
-
-def verdict(post_value:float, values, n_test:int=10_000) -> str:
-    "*reproduced* when `post_value` lies in `reproduction_band(values)`, else *outside* with the distance"
-    low, high, margin = reproduction_band(values, n_test)
-    n = sum(v is not None and not pd.isna(v) for v in values)
-    if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
-    return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
 
 # %% ../nbs/05_resnet18.ipynb #9bcc6292
 SCHEDULES = dict(fine_tune="fastai's fine_tune(epochs, lr): one frozen epoch, then `epochs` unfrozen",
