@@ -10,7 +10,7 @@ import torch
 
 # %% auto #0
 __all__ = ['mnist_distance', 'NearestMean', 'init_params', 'linear1', 'batch_accuracy', 'BasicOptim', 'train_epoch',
-           'validate_epoch', 'train_model']
+           'validate_epoch', 'train_model', 'seed_stats']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8faf9e04
 def mnist_distance(a, b):
@@ -88,3 +88,20 @@ def train_model(model, train_dl, valid_dl, loss_func, opt, epochs:int, metric=ba
         rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=validate_epoch(model, valid_dl, loss_func),
                          accuracy=validate_epoch(model, valid_dl, metric)))
     return pd.DataFrame(rows).set_index('epoch')
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #0710d281
+import numpy as np
+from .results import verdict
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #dda00f8c
+def seed_stats(values, # one final accuracy per seed
+               post_value:float|None=None, # the post's number, where it printed one
+               n_test:int=2038, # validation images behind each accuracy
+              ) -> dict:
+    "Number of seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value` when given"
+    values = [float(v) for v in values]
+    stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
+                 std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
+                 min=round(min(values), 4), max=round(max(values), 4))
+    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test=n_test)
+    return stats
