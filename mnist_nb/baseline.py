@@ -7,10 +7,16 @@ from __future__ import annotations
 import mnist_nb
 import pandas as pd
 import torch
+from torch import nn
+from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader as TorchDataLoader
+from fastai.data.core import DataLoaders
+from .data import load_digits
 
 # %% auto #0
-__all__ = ['mnist_distance', 'NearestMean', 'init_params', 'linear1', 'batch_accuracy', 'BasicOptim', 'train_epoch',
-           'validate_epoch', 'train_model', 'seed_stats']
+__all__ = ['mnist_distance', 'NearestMean', 'threes_sevens', 'tensor_loader', 'tensor_dls', 'init_params', 'linear1',
+           'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model', 'learner_history',
+           'simple_net', 'per_digit_accuracy']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8faf9e04
 def mnist_distance(a, b):
@@ -33,6 +39,33 @@ class NearestMean:
     def predict(self, x):
         "The class of the nearest mean for each image in `x`"
         return self.classes[self.distances(x).argmin(1)]
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #0a3dd48d
+def threes_sevens(folder) -> tuple[torch.Tensor, torch.Tensor]:
+    "The 3s and 7s of a split folder, flat: floats `[N,784]` in 0-1, labels `[N,1]`, 3 -> 1 and 7 -> 0"
+    x, y = load_digits(folder, digits=[3, 7])
+    return x.view(-1, 28*28).float()/255, (y == 3).long()[:, None]
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #081e8412
+def tensor_loader(x, # inputs, one row per item
+                  y, # targets, one row per item
+                  bs:int=256, # batch size; the last batch may be smaller
+                  shuffle:bool=False, # a new random order every epoch (else the tensors' order)
+                 ) -> TorchDataLoader:
+    "A PyTorch `DataLoader` over `(x, y)` that indexes whole batches at once, with its own random generator"
+    seed = int(torch.randint(2**62, ())) if shuffle else 0  # the only draw from torch's global generator
+    rng = torch.Generator().manual_seed(seed)
+    dset = TensorDataset(x, y)
+    sampler = BatchSampler((RandomSampler(dset, generator=rng) if shuffle else SequentialSampler(dset)), bs, drop_last=False)
+    return TorchDataLoader(dset, sampler=sampler, batch_size=None, generator=rng)
+
+def tensor_dls(train, # `(x, y)` training tensors
+               valid, # `(x, y)` validation tensors
+               bs:int=256, # batch size
+               shuffle:bool=True, # shuffle the training batches (the posts did not)
+              ) -> DataLoaders:
+    "fastai `DataLoaders` from `(x, y)` tensor pairs: `train` shuffled, `valid` in order"
+    return DataLoaders(tensor_loader(*train, bs=bs, shuffle=shuffle), tensor_loader(*valid, bs=bs))
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #905fa420
 def init_params(size, std:float=1.0):
@@ -89,19 +122,32 @@ def train_model(model, train_dl, valid_dl, loss_func, opt, epochs:int, metric=ba
                          accuracy=validate_epoch(model, valid_dl, metric)))
     return pd.DataFrame(rows).set_index('epoch')
 
-# %% ../nbs/01_pixel_mean_baseline.ipynb #0710d281
-import numpy as np
-from .results import verdict
+# %% ../nbs/01_pixel_mean_baseline.ipynb #6816f8c6
+def learner_history(learn) -> pd.DataFrame:
+    "Per epoch of `learn`'s last fit: training loss, validation loss and its metrics, named as fastai names them"
+    names = [n for n in learn.recorder.metric_names if n not in ('epoch', 'time')]
+    return pd.DataFrame(learn.recorder.values, columns=names).rename_axis('epoch')
 
-# %% ../nbs/01_pixel_mean_baseline.ipynb #dda00f8c
-def seed_stats(values, # one final accuracy per seed
-               post_value:float|None=None, # the post's number, where it printed one
-               n_test:int=2038, # validation images behind each accuracy
-              ) -> dict:
-    "Number of seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value` when given"
-    values = [float(v) for v in values]
-    stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
-                 std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
-                 min=round(min(values), 4), max=round(max(values), 4))
-    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test=n_test)
-    return stats
+# %% ../nbs/01_pixel_mean_baseline.ipynb #ff96c9a9
+def simple_net(outputs:int=1, # activations out: 1 for `mnist_loss`, 2 or 10 for cross-entropy
+               hidden:int=30, # units in the hidden layer
+               n_in:int=28*28, # pixels in
+              ) -> nn.Sequential:
+    "fastbook's small net: `n_in` pixels, `hidden` ReLU units, `outputs` activations"
+    return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, outputs))
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #079e7bfe
+def per_digit_accuracy(preds, # predicted digit per image
+                       targets, # true digit per image
+                      ) -> pd.DataFrame:
+    "Per true digit: images, correct, accuracy, its most frequent wrong answer, and others predicted as it"
+    preds, targets = preds.view(-1).long(), targets.view(-1).long()
+    n_classes = int(max(preds.max(), targets.max())) + 1
+    rows = []
+    for d in targets.unique().tolist():
+        mine = preds[targets == d]
+        wrong = torch.bincount(mine[mine != d], minlength=n_classes)
+        rows.append(dict(digit=d, images=len(mine), correct=int((mine == d).sum()), accuracy=(mine == d).float().mean().item(),
+                         mistaken_for=int(wrong.argmax()) if wrong.sum() else None, times=int(wrong.max()),
+                         predicted_wrongly_as_it=int(((preds == d) & (targets != d)).sum())))
+    return pd.DataFrame(rows).set_index('digit')

