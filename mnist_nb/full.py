@@ -25,20 +25,20 @@ def sgd_steps(n_items:int, # training images
               bs:int, # batch size
               epochs:int=1, # passes over the images
              ) -> int:
-    "SGD steps (batches) in `epochs` passes over `n_items`, the last smaller batch included"
+    "SGD steps in `epochs` passes over `n_items`, counting the last, smaller batch"
     return math.ceil(n_items/bs)*epochs
 
 # %% ../nbs/04_mnist_full.ipynb #3de3c2fe
 def confusion_matrix(targets, # the actual classes
                      preds, # the predicted classes
                      n_classes:int=10) -> torch.Tensor:
-    "Counts `[n_classes, n_classes]` of (actual, predicted) pairs: rows actual, columns predicted"
+    "Counts of each (actual, predicted) pair as `[n_classes, n_classes]`: rows actual"
     targets, preds = targets.view(-1).long(), preds.view(-1).long()
     return torch.bincount(targets*n_classes + preds, minlength=n_classes**2).view(n_classes, n_classes)
 
 def most_confused(cm, # a confusion matrix, rows actual and columns predicted
                   k:int=5) -> pd.DataFrame:
-    "The `k` most frequent mistakes in confusion matrix `cm`: actual class, predicted class, count"
+    "The `k` most frequent mistakes in `cm`: actual class, predicted class, count"
     off_diagonal = cm.clone().fill_diagonal_(0)
     counts, flat = off_diagonal.view(-1).topk(k)
     n = cm.shape[1]
