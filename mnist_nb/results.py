@@ -44,6 +44,11 @@ def write_atomically(dest, write) -> Path:
         raise
     return dest
 
+def _project_folder(folder, name:str) -> Path|None:
+    "`folder`, or the project's folder `name` (`None` under `nbdev_test`, which must not write there)"
+    if folder is not None: return Path(folder)
+    return None if _in_test() else repo_root()/name
+
 # %% ../nbs/06_results.ipynb #5add5660
 def _json_safe(o):
     "`o` with NaN and infinite floats as `None`, and numpy or torch scalars as Python numbers"
@@ -82,10 +87,9 @@ def fix_plum_pickling() -> bool:
 # %% ../nbs/06_results.ipynb #9b5e0e54
 def save_figure(fig, name:str, folder=None) -> Path|None:
     "Save `fig` as `<name>.png` in `folder` (default: the project's `images/`, skipped under `nbdev_test`)"
-    if folder is None:
-        if _in_test(): return None
-        folder = repo_root()/'images'
-    dest = Path(folder)/f'{name}.png'
+    folder = _project_folder(folder, 'images')
+    if folder is None: return None
+    dest = folder/f'{name}.png'
     write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
     return dest
 
@@ -170,10 +174,9 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
     record.update(conditions)
     print(_summary(record))
-    if folder is None:
-        if _in_test(): return record
-        folder = repo_root()/'results'
-    dest = Path(folder)/f'{notebook}.json'
+    folder = _project_folder(folder, 'results')
+    if folder is None: return record
+    dest = folder/f'{notebook}.json'
     records = [r for r in (json.loads(dest.read_text()) if dest.exists() else []) if r['experiment'] != experiment]
     write_atomically(dest, lambda tmp: tmp.write_text(json.dumps(records + [record], indent=1) + '\n'))
     return record

@@ -24,7 +24,6 @@ from .results import repo_root, save_json, write_atomically, fix_plum_pickling, 
 from fastai.vision.all import *
 from fastai.distributed import *
 from fastcore.script import call_parse, store_true
-fix_plum_pickling()  # lets learn.export pickle fastai's transforms with plum-dispatch 2.10 (see 06_results)
 
 # %% ../nbs/05_resnet18.ipynb #ba5af3cb
 def mnist_files(path, per_split:int|None=None, seed:int=42) -> L:
@@ -179,6 +178,7 @@ class TrainingRun:
 
     def export(self):
         "Export the learner as `mnist_learner.pkl` (through a temporary name), then name it in `run.json`"
+        fix_plum_pickling()  # plum-dispatch 2.10 cannot pickle fastai's transforms otherwise (see 06_results)
         self.learn.export(f'.{LEARNER_FILE}.partial')
         os.replace(self.out/f'.{LEARNER_FILE}.partial', self.out/LEARNER_FILE)
         self.files = [LEARNER_FILE]
