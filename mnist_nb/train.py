@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['LEARNER_FILE', 'SCHEDULES', 'mnist_files', 'mnist_datablock', 'get_arch', 'fit_step', 'fine_tune_steps',
-           'post_schedule', 'EpochLog', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
-           'train_run', 'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion',
-           'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'main']
+           'post_schedule', 'PhaseTimer', 'EpochLog', 'TrainingRun', 'device_name', 'lr_find_result',
+           'interpretation_result', 'train_run', 'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find',
+           'plot_confusion', 'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
 import json, math, os, random, re, sys, tempfile, time
@@ -109,7 +109,16 @@ def _set_rng_states(learn, states:dict):
     for dl, state in zip(learn.dls.loaders, states['loaders']): dl.rng.setstate(state)
 
 # %% ../nbs/05_resnet18.ipynb #1d252495
-class EpochLog(Callback):
+class PhaseTimer(Callback):
+    "Seconds and images of the training and validation phases of each epoch, in `self.row`"
+    def before_epoch(self): self.row = dict(train_s=0., train_images=0, valid_s=0., valid_images=0)
+    def before_train(self): self.started = time.perf_counter()
+    def after_train(self): self.row['train_s'] += time.perf_counter() - self.started
+    def before_validate(self): self.started = time.perf_counter()
+    def after_validate(self): self.row['valid_s'] += time.perf_counter() - self.started
+    def after_batch(self): self.row['train_images' if self.training else 'valid_images'] += find_bs(self.yb)
+
+class EpochLog(PhaseTimer):
     "After each epoch of a `fit` step: its row in `run.history`, then a checkpoint"
     order = 90
     def __init__(self,
@@ -122,12 +131,6 @@ class EpochLog(Callback):
         "On a resumed fit, put back the running average that fastai reports as `train_loss`"
         if self.start_epoch and self.run.smooth_loss:
             self.recorder.smooth_loss.count, self.recorder.smooth_loss.val = self.run.smooth_loss
-    def before_epoch(self): self.row = dict(train_s=0., train_images=0, valid_s=0., valid_images=0)
-    def before_train(self): self.started = time.perf_counter()
-    def after_train(self): self.row['train_s'] += time.perf_counter() - self.started
-    def before_validate(self): self.started = time.perf_counter()
-    def after_validate(self): self.row['valid_s'] += time.perf_counter() - self.started
-    def after_batch(self): self.row['train_images' if self.training else 'valid_images'] += find_bs(self.yb)
     def after_epoch(self):
         if self.epoch < self.start_epoch: return  # an epoch done before the interruption, skipped by `start_epoch`
         train_loss, valid_loss, acc = (float(v) for v in self.recorder.values[-1])
