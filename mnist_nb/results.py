@@ -112,9 +112,10 @@ def reproduction_band(values, # one accuracy per seed (`None` and NaN are left o
 def verdict(post_value:float, # the post's number
             values, # one accuracy per seed
             n_test:int=10_000, # images behind each accuracy
+            ses:float=2.0, # the margin in binomial standard errors (0 for a number that is not an accuracy)
            ) -> str:
     "*reproduced* when `post_value` is in `reproduction_band(values)`, else *outside* by how much"
-    low, high, margin = reproduction_band(values, n_test)
+    low, high, margin = reproduction_band(values, n_test, ses)
     n = sum(v is not None and not pd.isna(v) for v in values)
     if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
     return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
@@ -123,13 +124,14 @@ def verdict(post_value:float, # the post's number
 def seed_stats(values, # one final accuracy per seed
                post_value:float|None=None, # the post's number, where it printed one
                n_test:int=10_000, # images behind each accuracy
+               ses:float=2.0, # the verdict's margin in binomial standard errors
               ) -> dict:
     "Seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
     values = [float(v) for v in values]
     stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
                  std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
                  min=round(min(values), 4), max=round(max(values), 4))
-    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test=n_test)
+    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test, ses)
     return stats
 
 # %% ../nbs/06_results.ipynb #71c929bd
@@ -168,15 +170,16 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     if post_value is not None and not exact and n_test is None:
         raise ValueError(f"{experiment}: a verdict needs `n_test` or a `source` with a validation split")
     digits = max(4, _decimals(post_value)) if exact and post_value is not None else 4
+    ses = 2.0 if metric == 'accuracy' else 0.  # the binomial margin is an accuracy's; a loss gets the seeds' range
     record = dict(experiment=experiment, metric=metric,
                   value=round(float(np.mean(seeds)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
-    if seeds: record.update(seed_stats(seeds, post_value, n_test), seeds=[round(v, 4) for v in seeds])
+    if seeds: record.update(seed_stats(seeds, post_value, n_test, ses), seeds=[round(v, 4) for v in seeds])
     elif exact and post_value is not None:
         gap = record['value'] - post_value
         same = round(record['value'], _decimals(post_value)) == post_value
         record['verdict'] = 'exact' if same else f"outside: {gap:+.4f}, deterministic"
-    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test))
+    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test, ses))
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
     record.update(conditions)
     print(_summary(record))
