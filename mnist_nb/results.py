@@ -106,7 +106,7 @@ def reproduction_band(values, # one accuracy per seed (`None` and NaN are left o
     "Our values' range widened by `ses` binomial standard errors: (low, high, margin)"
     values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
     p = values.mean()
-    margin = ses*math.sqrt(p*(1 - p)/n_test)
+    margin = ses*math.sqrt(p*(1 - p)/n_test) if ses else 0.  # no margin for a number that is not an accuracy
     return float(values.min() - margin), float(values.max() + margin), float(margin)
 
 def verdict(post_value:float, # the post's number
