@@ -7,28 +7,18 @@
 
 `measure()` returns rows of seconds per 1,000 images for each way, so that the ratio reads like the other
 benchmarks' (above 1: the second way is faster). No thresholds."""
-import time
 from mnist_nb.data import mnist_path
-from mnist_nb.train import mnist_datablock, images_per_second
-from fastai.vision.all import set_seed, vision_learner, resnet18, accuracy, Callback
-
-class _Timer(Callback):
-    "Seconds and images of the training and validation phases of one epoch"
-    def before_fit(self): self.s, self.n = dict(train=0., valid=0.), dict(train=0, valid=0)
-    def before_train(self): self.t = time.perf_counter()
-    def after_train(self): self.s['train'] += time.perf_counter() - self.t
-    def before_validate(self): self.t = time.perf_counter()
-    def after_validate(self): self.s['valid'] += time.perf_counter() - self.t
-    def after_batch(self): self.n['train' if self.training else 'valid'] += len(self.yb[0])
+from mnist_nb.train import mnist_datablock, images_per_second, PhaseTimer
+from fastai.vision.all import set_seed, vision_learner, resnet18, accuracy
 
 def one_epoch(flips:bool, per_split:int=640, bs:int=64) -> dict:
     "Images per second for training and validation, one epoch of resnet18 on `per_split` images of each split"
     set_seed(42, reproducible=True)
     dls = mnist_datablock(per_split=per_split, flips=flips).dataloaders(mnist_path(), bs=bs, num_workers=0)
-    timer = _Timer()
+    timer = PhaseTimer()
     learn = vision_learner(dls, resnet18, pretrained=False, metrics=accuracy, cbs=timer)
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
-    return {k: timer.n[k]/timer.s[k] for k in ('train', 'valid')}
+    return {k: timer.row[f'{k}_images']/timer.row[f'{k}_s'] for k in ('train', 'valid')}
 
 def measure():
     "Rows of seconds per 1,000 images: post's pipeline vs mnist_nb's (flips), and the real loaders vs in-memory batches"

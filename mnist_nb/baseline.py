@@ -19,8 +19,10 @@ __all__ = ['mnist_distance', 'NearestMean', 'threes_sevens', 'tensor_loader', 't
            'simple_net', 'per_digit_accuracy']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8faf9e04
-def mnist_distance(a, b):
-    "Mean absolute pixel difference between `a` and `b` over their last two axes, broadcasting a batch against one image"
+def mnist_distance(a, # images `[...,28,28]`, e.g. a batch
+                   b, # images broadcastable against `a`, e.g. one mean image
+                  ):
+    "Mean absolute pixel difference between `a` and `b` over their last two axes"
     return (a - b).abs().mean((-1, -2))
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #2b6e4329
@@ -42,7 +44,7 @@ class NearestMean:
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #0a3dd48d
 def threes_sevens(folder) -> tuple[torch.Tensor, torch.Tensor]:
-    "The 3s and 7s of a split folder, flat: floats `[N,784]` in 0-1, labels `[N,1]`, 3 -> 1 and 7 -> 0"
+    "The 3s and 7s of a split folder, flat: floats `[N,784]` in 0-1, labels `[N,1]` (3 -> 1)"
     x, y = load_digits(folder, digits=[3, 7])
     return x.view(-1, 28*28).float()/255, (y == 3).long()[:, None]
 
@@ -52,7 +54,7 @@ def tensor_loader(x, # inputs, one row per item
                   bs:int=256, # batch size; the last batch may be smaller
                   shuffle:bool=False, # a new random order every epoch (else the tensors' order)
                  ) -> TorchDataLoader:
-    "A PyTorch `DataLoader` over `(x, y)` that indexes whole batches at once, with its own random generator"
+    "A PyTorch `DataLoader` over `(x, y)` that indexes whole batches, with its own generator"
     seed = int(torch.randint(2**62, ())) if shuffle else 0  # the only draw from torch's global generator
     rng = torch.Generator().manual_seed(seed)
     dset = TensorDataset(x, y)
@@ -68,24 +70,31 @@ def tensor_dls(train, # `(x, y)` training tensors
     return DataLoaders(tensor_loader(*train, bs=bs, shuffle=shuffle), tensor_loader(*valid, bs=bs))
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #905fa420
-def init_params(size, std:float=1.0):
-    "A tensor of `size` drawn from a normal distribution with standard deviation `std`, tracking gradients"
+def init_params(size, # shape of the tensor
+                std:float=1.0, # standard deviation of the normal distribution
+               ):
+    "Random normal parameters of shape `size` and standard deviation `std`, with gradients"
     return (torch.randn(size)*std).requires_grad_()
 
-def linear1(xb, weights, bias):
+def linear1(xb, # a batch of flat images `[N,784]`
+            weights, # `[784,outputs]`
+            bias, # `[outputs]`
+           ):
     "The linear model: `xb @ weights + bias`"
     return xb@weights + bias
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #e8451638
-def batch_accuracy(preds, targets):
-    "Accuracy of activations `preds`: one column is class 1 when its sigmoid is over 0.5, N columns pick the argmax; `targets` `[N]` or `[N,1]`"
+def batch_accuracy(preds, # activations: one column (sigmoid over 0.5 is class 1), or one per class (argmax)
+                   targets, # classes, `[N]` or `[N,1]`
+                  ):
+    "Share of `preds` that pick the class in `targets`"
     targets = targets.view(-1).long()
     predicted = (preds.view(-1).sigmoid() > 0.5).long() if preds.ndim == 1 or preds.shape[-1] == 1 else preds.argmax(-1)
     return (predicted == targets).float().mean()
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8d78259e
 class BasicOptim:
-    "Plain SGD on `params`: `step` moves each parameter against its gradient by `lr`, `zero_grad` clears the gradients"
+    "Plain SGD on `params`: `step` moves them against their gradients by `lr`"
     def __init__(self, params, lr): self.params, self.lr = list(params), lr
 
     def step(self, *args, **kwargs):
@@ -97,8 +106,12 @@ class BasicOptim:
         for p in self.params: p.grad = None
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #1f94bc6e
-def train_epoch(model, dl, loss_func, opt) -> float:
-    "One pass over `dl`: predictions, loss, gradients, then an `opt` step per batch; returns the mean training loss"
+def train_epoch(model, # anything that maps a batch to activations
+                dl, # batches of `(x, y)`
+                loss_func, # `loss_func(activations, y)`
+                opt, # has `step` and `zero_grad`
+               ) -> float:
+    "One pass over `dl` with an `opt` step per batch; the mean training loss"
     total, count = 0., 0
     for xb, yb in dl:
         loss = loss_func(model(xb), yb)
@@ -108,13 +121,23 @@ def train_epoch(model, dl, loss_func, opt) -> float:
         total, count = total + loss.item()*len(xb), count + len(xb)
     return total/count
 
-def validate_epoch(model, dl, metric=batch_accuracy) -> float:
-    "Mean of `metric(model(xb), yb)` over `dl`, weighted by batch size, without tracking gradients"
+def validate_epoch(model, # anything that maps a batch to activations
+                   dl, # batches of `(x, y)`
+                   metric=batch_accuracy, # `metric(activations, y)`, a loss or a score
+                  ) -> float:
+    "Mean of `metric(model(xb), yb)` over `dl`, weighted by batch size, without gradients"
     with torch.no_grad(): scores = [(metric(model(xb), yb).item(), len(xb)) for xb, yb in dl]
     return sum(score*n for score, n in scores)/sum(n for _, n in scores)
 
-def train_model(model, train_dl, valid_dl, loss_func, opt, epochs:int, metric=batch_accuracy) -> pd.DataFrame:
-    "Train `model` for `epochs`; one row per epoch with training loss, validation loss and `metric`"
+def train_model(model, # anything that maps a batch to activations
+                train_dl, # training batches
+                valid_dl, # validation batches
+                loss_func, # `loss_func(activations, y)`
+                opt, # has `step` and `zero_grad`
+                epochs:int, # passes over `train_dl`
+                metric=batch_accuracy, # the score in the `accuracy` column
+               ) -> pd.DataFrame:
+    "Train `model` for `epochs`: one row per epoch, training loss, validation loss and `metric`"
     rows = []
     for epoch in range(epochs):
         train_loss = train_epoch(model, train_dl, loss_func, opt)
@@ -123,8 +146,9 @@ def train_model(model, train_dl, valid_dl, loss_func, opt, epochs:int, metric=ba
     return pd.DataFrame(rows).set_index('epoch')
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #6816f8c6
-def learner_history(learn) -> pd.DataFrame:
-    "Per epoch of `learn`'s last fit: training loss, validation loss and its metrics, named as fastai names them"
+def learner_history(learn, # a fastai `Learner` after `fit`
+                   ) -> pd.DataFrame:
+    "Per epoch of `learn`'s last fit: training and validation loss and its metrics, by fastai's names"
     names = [n for n in learn.recorder.metric_names if n not in ('epoch', 'time')]
     return pd.DataFrame(learn.recorder.values, columns=names).rename_axis('epoch')
 
@@ -140,14 +164,15 @@ def simple_net(outputs:int=1, # activations out: 1 for `mnist_loss`, 2 or 10 for
 def per_digit_accuracy(preds, # predicted digit per image
                        targets, # true digit per image
                       ) -> pd.DataFrame:
-    "Per true digit: images, correct, accuracy, its most frequent wrong answer, and others predicted as it"
+    "Per true digit: images, correct, accuracy, its commonest wrong answer, others taken for it"
     preds, targets = preds.view(-1).long(), targets.view(-1).long()
     n_classes = int(max(preds.max(), targets.max())) + 1
     rows = []
     for d in targets.unique().tolist():
         mine = preds[targets == d]
         wrong = torch.bincount(mine[mine != d], minlength=n_classes)
-        rows.append(dict(digit=d, images=len(mine), correct=int((mine == d).sum()), accuracy=(mine == d).float().mean().item(),
+        rows.append(dict(digit=d, images=len(mine), correct=int((mine == d).sum()),
+                         accuracy=(mine == d).float().mean().item(),
                          mistaken_for=int(wrong.argmax()) if wrong.sum() else None, times=int(wrong.max()),
                          predicted_wrongly_as_it=int(((preds == d) & (targets != d)).sum())))
     return pd.DataFrame(rows).set_index('digit')

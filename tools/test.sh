@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (`make test`): sync checks, nbdev_test on every notebook (fast path:
 # cells flagged `slow` are skipped), then the docs sources, the GitHub workflows and the README.
-# Ends with `notebooks: N passed, N failed`.
+# Ends with the time it took, then `notebooks: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
@@ -63,5 +63,6 @@ if "$bin/python" tools/make_readme.py --check >"$tmp/readme.log" 2>&1; then echo
 else echo "FAIL $(tail -1 "$tmp/readme.log")"; checks_failed=1; fi
 
 [ "$checks_failed" = 0 ] || echo "checks failed: see FAIL lines above"
+echo "make test took $((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s"
 echo "notebooks: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$checks_failed" = 0 ]
