@@ -306,7 +306,9 @@ def shows_result(texts:list, # `output_texts` of a notebook
 
 # %% ../nbs/06_results.ipynb #13da61da
 def plot_results(report:pd.DataFrame, # `report_table()`
-                 ax=None):
+                 ax=None,
+                 low:float|None=None, # lower end of both axes (default: below the lowest point)
+                ):
     "Published against reproduced value of each compared result, bars over our seeds' range"
     if ax is None: _, ax = plt.subplots(figsize=(5, 5))
     shown = report[report.compared & (report.metric == 'accuracy')]
@@ -317,7 +319,7 @@ def plot_results(report:pd.DataFrame, # `report_table()`
         if mask.any():
             ax.errorbar(shown.published[mask], shown.ours[mask], yerr=[low_err[mask], high_err[mask]], fmt='o', ms=4,
                         color=colour, ecolor=colour, elinewidth=1, capsize=2, label=label)
-    low = min(shown.published.min(), shown['min'].min(skipna=True), shown.ours.min()) - 0.02
+    if low is None: low = min(shown.published.min(), shown['min'].min(skipna=True), shown.ours.min()) - 0.02
     ax.plot([low, 1], [low, 1], 'k:', lw=1)
     ax.set(xlabel='published', ylabel='reproduced here (mean; bar: min to max of seeds)', xlim=(low, 1), ylim=(low, 1))
     ax.legend(loc='upper left', fontsize='small')
