@@ -166,6 +166,7 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
                   **conditions) -> dict:
     "Record `value` for `experiment` in `results/<notebook>.json` with its verdict, and print it"
     seeds = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray, pd.Series)) else None
+    if 'seeds' in conditions: raise ValueError(f"{experiment}: `seeds` holds the per-seed values; name seed numbers `seed_ids`")
     n_test = n_test or _valid_images(source)
     if post_value is not None and not exact and n_test is None:
         raise ValueError(f"{experiment}: a verdict needs `n_test` or a `source` with a validation split")
@@ -260,7 +261,7 @@ def markdown_table(df:pd.DataFrame, # the table
     return '\n'.join(['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|'*len(df.columns)] + rows)
 
 # %% ../nbs/06_results.ipynb #ecc7d29e
-FULL_DATA_SOURCES = ('fastai download', 'local IDX files')
+FULL_DATA_SOURCES = ('fastai download', 'local IDX files', 'local folder')  # the real MNIST (or its 3s and 7s)
 
 def comparison(row, # a row of `results_table`
               ) -> tuple[bool, str]:
