@@ -2,7 +2,7 @@
 
 The hash covers the notebook's cell sources (not its outputs), the package's source, the data it ran on
 (`MNIST_NB_DATA` and the names and sizes of the files there), and the records it reads: `results/*.json` for the
-results notebooks, `runs/*/run.json` for 05. Usage: `nb_stamp.py NOTEBOOK` prints the hash."""
+results notebooks, `runs/*/run.json` for 05, and the posts' printed tables in `nbs/posts/` for every notebook. Usage: `nb_stamp.py NOTEBOOK` prints the hash."""
 import hashlib, json, os, sys
 from pathlib import Path
 
@@ -17,6 +17,7 @@ def inputs(nb:Path):
     yield 'MNIST_NB_DATA', data.encode()
     if data and Path(data).is_dir():
         yield 'data files', ' '.join(f'{f.name}:{f.stat().st_size}' for f in sorted(Path(data).iterdir()) if f.is_file()).encode()
+    for f in sorted((root/'nbs'/'posts').glob('*')): yield f'posts/{f.name}', f.read_bytes()
     reads = {'06_results': 'results/*.json', 'index': 'results/*.json', '05_resnet18': 'runs/*/run.json'}.get(nb.stem)
     if reads:
         for f in sorted(root.glob(reads)): yield str(f.relative_to(root)), f.read_bytes()
