@@ -11,12 +11,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import plum
+from scipy import stats
+
+from .replay import printed_decimals, replay_matches
 
 # %% auto #0
-__all__ = ['FULL_DATA_SOURCES', 'NUMBER', 'repo_root', 'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure',
-           'reproduction_band', 'verdict', 'seed_stats', 'record_result', 'load_results', 'plot_seed_band',
-           'results_table', 'markdown_table', 'comparison', 'report_table', 'output_texts', 'shows_value',
-           'shows_result', 'plot_results']
+__all__ = ['TOLERANCE', 'MIN_SEEDS', 'VERDICTS', 'FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'CLASS_COLOURS', 'repo_root',
+           'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure', 'prediction_interval', 'outcome_groups',
+           'verdict', 'seed_stats', 'library_versions', 'this_device', 'record_result', 'load_results',
+           'plot_seed_band', 'results_table', 'markdown_table', 'comparison', 'report_table', 'declared_counts',
+           'output_texts', 'shows_value', 'shows_result', 'plot_forest']
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
@@ -98,48 +102,81 @@ def save_figure(fig, # a matplotlib figure
     write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
     return dest
 
-# %% ../nbs/06_results.ipynb #3921b350
-def reproduction_band(values, # one accuracy per seed (`None` and NaN are left out)
-                      n_test:int=10_000, # images behind each accuracy
-                      ses:float=2.0, # the margin, in binomial standard errors
-                     ) -> tuple[float, float, float]:
-    "Our values' range widened by `ses` binomial standard errors: (low, high, margin)"
-    values = np.asarray([v for v in values if v is not None and not pd.isna(v)], dtype=float)
-    p = values.mean()
-    margin = ses*math.sqrt(p*(1 - p)/n_test) if ses else 0.  # no margin for a number that is not an accuracy
-    return float(values.min() - margin), float(values.max() + margin), float(margin)
+# %% ../nbs/06_results.ipynb #3a9aa67e
+TOLERANCE = {'accuracy': 0.005, 'loss': 0.02}  # ε per metric: how far outside the interval is still *close*
+MIN_SEEDS = 3  # fewer seeds than this give no interval
+VERDICTS = ('exact', 'exact (replayed)', 'reproduced', 'close', 'outside', 'unstable', 'too few seeds')
+
+def prediction_interval(values, # one number per seed, at least 2
+                        level:float=0.95, # the share of further runs the interval should hold
+                       ) -> tuple[float, float]:
+    "Where one more run falls with probability `level`: `mean ± t·s·√(1 + 1/n)` over the `n` seeds"
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2: raise ValueError(f"a prediction interval needs at least 2 values, got {len(v)}")
+    half = stats.t.ppf((1 + level)/2, len(v) - 1)*v.std(ddof=1)*math.sqrt(1 + 1/len(v))
+    return float(v.mean() - half), float(v.mean() + half)
+
+# %% ../nbs/06_results.ipynb #843e5bae
+def outcome_groups(values, # one number per seed
+                   tolerance:float, # the metric's ε
+                  ) -> list[np.ndarray]:
+    "`values` sorted and split into separate outcomes at their widest gap, or as one group if there is none"
+    v = np.sort(np.asarray(values, dtype=float))
+    if len(v) < 3: return [v]
+    gaps = np.diff(v)
+    cut = int(gaps.argmax()) + 1
+    groups = [v[:cut], v[cut:]]
+    inside = max((g.std(ddof=1) for g in groups if len(g) > 1), default=0.)
+    return groups if gaps[cut - 1] >= 5*tolerance and gaps[cut - 1] > 2*inside else [v]
+
+# %% ../nbs/06_results.ipynb #3db726e1
+def _position(post_value:float, low:float, high:float, tolerance:float) -> tuple[str, str]:
+    "Class and words for `post_value` against the interval `[low, high]`"
+    where = f"the 95% prediction interval {low:.4f}–{high:.4f}"
+    if low <= post_value <= high: return 'reproduced', f"inside {where}"
+    gap = post_value - (high if post_value > high else low)
+    cls = 'close' if abs(gap) <= tolerance else 'outside'
+    return cls, f"{gap:+.4f} beyond {where} (ε {tolerance})"
 
 def verdict(post_value:float, # the post's number
-            values, # one accuracy per seed
-            n_test:int=10_000, # images behind each accuracy
-            ses:float=2.0, # the margin in binomial standard errors (0 for a number that is not an accuracy)
-           ) -> str:
-    "*reproduced* when `post_value` is in `reproduction_band(values)`, else *outside* by how much"
-    low, high, margin = reproduction_band(values, n_test, ses)
-    n = sum(v is not None and not pd.isna(v) for v in values)
-    if low <= post_value <= high: return f"reproduced: within {n} seed(s) ± {margin:.4f}"
-    return f"outside: {post_value - (high if post_value > high else low):+.4f} beyond {n} seed(s) ± {margin:.4f}"
+            values, # our number from each seed
+            metric:str='accuracy', # what the numbers measure: picks the tolerance from `TOLERANCE`
+           ) -> dict:
+    "The reproduction class of `post_value` against our seeds `values`, with the numbers behind it"
+    v = np.asarray([x for x in values if x is not None and not pd.isna(x)], dtype=float)
+    tol = TOLERANCE[metric]
+    out = dict(n_seeds=len(v), n_below=int((v < post_value).sum()), tolerance=tol)
+    if len(v) < MIN_SEEDS:
+        return dict(out, verdict='too few seeds', detail=f"too few seeds: {len(v)} ({MIN_SEEDS} needed)")
+    groups = outcome_groups(v, tol)
+    if len(groups) > 1:
+        near = min(range(len(groups)), key=lambda i: max(groups[i][0] - post_value, post_value - groups[i][-1], 0))
+        parts = ' and '.join(f"{len(g)} at {g[0]:.4f}–{g[-1]:.4f}" for g in groups)
+        detail = f"unstable: seeds split {parts}; the post's value is nearest the {len(groups[near])}"
+        out.update(verdict='unstable', groups=[[len(g), round(g[0], 4), round(g[-1], 4)] for g in groups], post_group=near)
+        if len(groups[near]) >= MIN_SEEDS:
+            low, high = prediction_interval(groups[near])
+            cls, words = _position(post_value, low, high, tol)
+            out.update(group_verdict=cls, interval=[round(low, 6), round(high, 6)])
+            detail += f", and {cls} within them: {words}"
+        return dict(out, detail=detail)
+    low, high = prediction_interval(v)
+    cls, words = _position(post_value, low, high, tol)
+    return dict(out, verdict=cls, interval=[round(low, 6), round(high, 6)],
+                detail=f"{cls}: {words} of {len(v)} seeds ({out['n_below']} below the post)")
 
-# %% ../nbs/06_results.ipynb #53773cc3
-def seed_stats(values, # one final accuracy per seed
+# %% ../nbs/06_results.ipynb #c239e618
+def seed_stats(values, # one number per seed
                post_value:float|None=None, # the post's number, where it printed one
-               n_test:int=10_000, # images behind each accuracy
-               ses:float=2.0, # the verdict's margin in binomial standard errors
+               metric:str='accuracy', # what the numbers measure
               ) -> dict:
-    "Seeds, mean, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
+    "Seeds, std, min and max of `values` (to 4 places), and the `verdict` on `post_value`"
     values = [float(v) for v in values]
-    stats = dict(n_seeds=len(values), mean=round(float(np.mean(values)), 4),
-                 std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
-                 min=round(min(values), 4), max=round(max(values), 4))
-    if post_value is not None: stats['verdict'] = verdict(post_value, values, n_test, ses)
-    return stats
+    out = dict(n_seeds=len(values), std=round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None,
+               min=round(min(values), 4), max=round(max(values), 4))
+    return out if post_value is None else dict(verdict(post_value, values, metric), **out)
 
-# %% ../nbs/06_results.ipynb #71c929bd
-def _decimals(x:float) -> int:
-    "Decimals `x` was printed with, e.g. 4 for 0.5112"
-    text = repr(float(x))
-    return 0 if 'e' in text else len(text.split('.')[1].rstrip('0'))
-
+# %% ../nbs/06_results.ipynb #77762f79
 def _valid_images(source) -> int|None:
     "Images in the validation split (`valid` or `testing`) of a `DataSource`, if known"
     return next((n for k, n in (getattr(source, 'sizes', None) or {}).items() if not k.startswith('train')), None)
@@ -149,42 +186,73 @@ def _summary(r:dict) -> str:
     parts = [f"{r['experiment']}: {r['value']}"]
     if r.get('n_seeds', 1) > 1: parts.append(f"{r['n_seeds']} seeds, std {r['std']}, {r['min']}-{r['max']}")
     if r['post_value'] is not None: parts.append(f"post: {r['post_value']}")
-    if r.get('verdict'): parts.append(r['verdict'])
+    if 'replay' in r: parts.append(f"replayed: {r['replay']}")
+    if r.get('detail'): parts.append(r['detail'])
+    if r.get('sweep_detail'): parts.append(f"sweep: {r['sweep_detail']}")
     return ' | '.join(parts)
 
-# %% ../nbs/06_results.ipynb #a4ec6b92
+def library_versions() -> dict:
+    "The versions of torch, fastai and fastcore in this process"
+    import fastai, fastcore, torch
+    return dict(torch=torch.__version__, fastai=fastai.__version__, fastcore=fastcore.__version__)
+
+def this_device() -> str:
+    "`cpu`, or `cuda: <name>` when torch sees a GPU"
+    import torch
+    return f"cuda: {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else 'cpu'
+
+# %% ../nbs/06_results.ipynb #d65226ff
+def _exact_verdict(value:float, post_value:float, metric:str) -> dict:
+    "*exact* when `value` prints as `post_value`, else *close* or *outside* by the tolerance"
+    if round(value, printed_decimals(post_value)) == post_value: return dict(verdict='exact', detail='exact')
+    gap, tol = value - post_value, TOLERANCE[metric]
+    cls = 'close' if abs(gap) <= tol else 'outside'
+    return dict(verdict=cls, detail=f"{cls}: {gap:+.4f}, deterministic (ε {tol})")
+
 def record_result(notebook:str, # the record goes to `results/<notebook>.json`
                   experiment:str, # what was measured; recording it again replaces the record
                   value, # one number, or a list of one number per seed
                   post_value:float|None=None, # the number the post published
                   post:str|None=None, # the post's number, e.g. '001'
-                  metric:str='accuracy', # what `value` measures
+                  metric:str='accuracy', # what `value` measures: 'accuracy' or 'loss'
                   source=None, # the `DataSource` measured on, recorded with its split sizes
                   folder=None, # default: the project's `results/` (nothing written under `nbdev_test`)
                   exact:bool=False, # deterministic: *exact* when equal to the post's printed digits
+                  replay=None, # the post's own run replayed: its final number, or one per epoch
+                  post_curve=None, # the post's printed number per epoch, when `replay` has one per epoch
+                  declared:int|None=None, # seeds declared for this kind of experiment (default: all given)
+                  device:str|None=None, # where it ran (default: this process's device)
                   n_test:int|None=None, # images behind each accuracy (default: `source`'s validation split)
                   **conditions) -> dict:
     "Record `value` for `experiment` in `results/<notebook>.json` with its verdict, and print it"
-    seeds = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray, pd.Series)) else None
+    if metric not in TOLERANCE: raise ValueError(f"{experiment}: metric {metric!r} has no tolerance in TOLERANCE")
     if 'seeds' in conditions: raise ValueError(f"{experiment}: `seeds` holds the per-seed values; name seed numbers `seed_ids`")
-    n_test = n_test or _valid_images(source)
-    if post_value is not None and not exact and n_test is None:
-        raise ValueError(f"{experiment}: a verdict needs `n_test` or a `source` with a validation split")
-    digits = max(4, _decimals(post_value)) if exact and post_value is not None else 4
-    ses = 2.0 if metric == 'accuracy' else 0.  # the binomial margin is an accuracy's; a loss gets the seeds' range
+    seeds = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray, pd.Series)) else None
+    digits = max(4, printed_decimals(post_value)) if exact and post_value is not None else 4
     record = dict(experiment=experiment, metric=metric,
                   value=round(float(np.mean(seeds)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
-    if seeds:  # the stats' mean is the record's value
-        stats = {k: v for k, v in seed_stats(seeds, post_value, n_test, ses).items() if k != 'mean'}
-        record.update(stats, seeds=[round(v, 4) for v in seeds])
-    elif exact and post_value is not None:
-        gap = record['value'] - post_value
-        same = round(record['value'], _decimals(post_value)) == post_value
-        record['verdict'] = 'exact' if same else f"outside: {gap:+.4f}, deterministic"
-    elif post_value is not None: record.update(n_seeds=1, verdict=verdict(post_value, [value], n_test, ses))
+    if seeds:
+        judged = seeds[:declared] if declared else seeds
+        record.update(seed_stats(judged, post_value, metric), seeds=[round(v, 4) for v in seeds])
+        record.update(n_seeds=len(seeds))
+        if declared and len(seeds) > declared and post_value is not None:
+            record['sensitivity'] = verdict(post_value, seeds, metric)
+        if declared: record['declared_seeds'] = declared
+    elif exact and post_value is not None: record.update(_exact_verdict(float(value), post_value, metric))
+    elif post_value is not None: record.update(verdict(post_value, [value], metric))
+    if replay is not None and post_value is not None:
+        replayed = [float(v) for v in replay] if isinstance(replay, (list, tuple, np.ndarray, pd.Series)) else [float(replay)]
+        printed = [float(v) for v in post_curve] if post_curve is not None else [post_value]
+        matches = printed[-1] == post_value and replay_matches(replayed, printed)
+        record.update(replay=round(replayed[-1], max(4, printed_decimals(post_value))), replay_matches=matches)
+        if matches:
+            record.update(sweep_verdict=record.pop('verdict', None), sweep_detail=record.pop('detail', None),
+                          verdict='exact (replayed)', detail='exact (replayed)' + (f", {len(printed)} epochs" if len(printed) > 1 else ''))
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
-    record.update(conditions)
+    n_test = n_test or _valid_images(source)
+    if n_test: record['n_test'] = n_test
+    record.update(conditions, versions=library_versions(), device=device or this_device())
     print(_summary(record))
     folder = _project_folder(folder, 'results')
     if folder is None: return record
@@ -227,11 +295,14 @@ def _sizes(sizes) -> str:
 
 def _spread(low, high) -> str: return '' if pd.isna(low) or low == high else f'{low:.4f}–{high:.4f}'
 
+def _interval(iv) -> str: return f'{iv[0]:.4f}–{iv[1]:.4f}' if isinstance(iv, list) else ''
+
 def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
                  ) -> pd.DataFrame:
-    "One row per record: post, experiment, published, ours, difference, seeds, verdict, data"
+    "One row per record: post, experiment, published, ours, interval, seeds, verdict and its numbers, data"
     df = load_results() if results is None else results
-    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'note', 'verdict', 'n_seeds', 'min', 'max'):
+    for col in ('post', 'post_value', 'data_source', 'split_sizes', 'note', 'verdict', 'detail', 'n_seeds', 'min', 'max',
+                'interval', 'center', 'n_below', 'sweep_verdict', 'replay_matches', 'declared_seeds'):
         if col not in df: df = df.assign(**{col: None})
     published = pd.to_numeric(df.post_value, errors='coerce')
     low, high = pd.to_numeric(df['min'], errors='coerce'), pd.to_numeric(df['max'], errors='coerce')
@@ -239,7 +310,11 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
         'post': df.post.fillna(''), 'notebook': df.notebook, 'experiment': df.experiment, 'metric': df.metric,
         'published': published, 'ours': df.value, 'difference': df.value - published,
         'spread': [_spread(a, b) for a, b in zip(low, high)], 'min': low, 'max': high,
-        'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'), 'verdict': df.verdict.fillna(''),
+        'interval': [_interval(iv) for iv in df.interval], 'interval_bounds': df.interval, 'center': df.center,
+        'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'),
+        'below': pd.to_numeric(df.n_below, errors='coerce').astype('Int64'),
+        'verdict': df.verdict.fillna(''), 'detail': df.detail.fillna(''), 'sweep': df.sweep_verdict.fillna(''),
+        'replayed': df.replay_matches.fillna(False).astype(bool), 'declared': df.declared_seeds,
         'data': [f"{src} ({_sizes(sizes)})" if isinstance(src, str) else ''
                  for src, sizes in zip(df.data_source, df.split_sizes)],
         'note': df.note.fillna(''), 'source': df.data_source,
@@ -282,6 +357,21 @@ def report_table(results:pd.DataFrame|None=None, # `load_results()` by default
                             index=table.index)
     return pd.concat([table, compared], axis=1)
 
+# %% ../nbs/06_results.ipynb #ba465fd4
+SEED_COUNTS = {  # declared before the runs: kind of experiment -> (notebook, seeds)
+    "post 003's trained runs": ('01_pixel_mean_baseline', 10),
+    "posts 001/004's runs from PyTorch's initialisation (nn.Linear, Learner, small nets)": ('02_loss_exploration', 5),
+    "posts 001/004's runs that hang on their random start (std-1 weights, one batch, untrained)": ('02_loss_exploration', 20),
+    "post 000's runs": ('03_cross_entropy_fix', 5),
+    "post 002's linear model and small net": ('04_mnist_full', 5),
+    "resnet18, the post's schedule with flips": ('05_resnet18', 5),
+    "resnet18, the other schedules": ('05_resnet18', 3),
+}
+
+def declared_counts(notebook:str) -> set:
+    "The seed counts declared for `notebook`'s kinds of experiment"
+    return {n for nb, n in SEED_COUNTS.values() if nb == notebook}
+
 # %% ../nbs/06_results.ipynb #f935fc8b
 NUMBER = r'(?<![\d.])\d+(?:\.\d+)?'
 
@@ -308,22 +398,34 @@ def shows_result(texts:list, # `output_texts` of a notebook
     return any(experiment in t and shows_value(re.findall(NUMBER, t), value) for t in texts)
 
 # %% ../nbs/06_results.ipynb #13da61da
-def plot_results(report:pd.DataFrame, # `report_table()`
-                 ax=None,
-                 low:float|None=None, # lower end of both axes (default: below the lowest point)
-                ):
-    "Published against reproduced value of each compared result, bars over our seeds' range"
-    if ax is None: _, ax = plt.subplots(figsize=(5, 5))
-    shown = report[report.compared & (report.metric == 'accuracy')]
-    low_err = (shown.ours - shown['min']).fillna(0).clip(lower=0)
-    high_err = (shown['max'] - shown.ours).fillna(0).clip(lower=0)
-    outside = shown.comparison.str.startswith('outside')
-    for mask, colour, label in ((~outside, 'C0', 'exact or reproduced'), (outside, 'C3', 'outside')):
-        if mask.any():
-            ax.errorbar(shown.published[mask], shown.ours[mask], yerr=[low_err[mask], high_err[mask]], fmt='o', ms=4,
-                        color=colour, ecolor=colour, elinewidth=1, capsize=2, label=label)
-    if low is None: low = min(shown.published.min(), shown['min'].min(skipna=True), shown.ours.min()) - 0.02
-    ax.plot([low, 1], [low, 1], 'k:', lw=1)
-    ax.set(xlabel='published', ylabel='reproduced here (mean; bar: min to max of seeds)', xlim=(low, 1), ylim=(low, 1))
-    ax.legend(loc='upper left', fontsize='small')
+CLASS_COLOURS = {'exact': 'C2', 'exact (replayed)': 'C2', 'reproduced': 'C0', 'close': 'C1', 'outside': 'C3',
+                 'unstable': 'C4', 'too few seeds': 'C7'}
+
+def plot_forest(report:pd.DataFrame, # `report_table()`
+                metric:str='accuracy', # the metric of the rows shown
+                ax=None,
+                limit:float=0.03, # half-width of the horizontal axis
+               ):
+    "Forest plot of the compared numbers of `metric`: post minus our mean, our interval, ε shaded, colour by class"
+    rows = report[report.compared & (report.metric == metric)].iloc[::-1]
+    if ax is None: _, ax = plt.subplots(figsize=(8, 0.22*len(rows) + 1))
+    tol = TOLERANCE[metric]
+    for y, (_, r) in enumerate(rows.iterrows()):
+        cls = r.sweep or r.comparison
+        centre = r.center if pd.notna(r.center) else r.ours
+        if isinstance(r.interval_bounds, list):
+            low, high = r.interval_bounds[0] - centre, r.interval_bounds[1] - centre
+            ax.fill_betweenx([y - 0.35, y + 0.35], low - tol, high + tol, color='0.9', lw=0)
+            ax.plot([low, high], [y, y], color='0.35', lw=2, solid_capstyle='butt')
+        x = r.published - centre
+        shown = float(np.clip(x, -limit, limit))
+        ax.plot(shown, y, 'D' if r.replayed else 'o', ms=5, color=CLASS_COLOURS[cls], zorder=3)
+        if shown != x: ax.annotate(f'{x:+.3f}', (shown, y), xytext=(-4 if x > 0 else 4, 0), textcoords='offset points',
+                                   ha='right' if x > 0 else 'left', va='center', fontsize=6)
+    ax.axvline(0, color='k', lw=0.6, ls=':')
+    ax.set_yticks(range(len(rows)), [f"{r.post} {r.experiment[:55]}" for _, r in rows.iterrows()], fontsize=6)
+    ax.set(xlim=(-limit, limit), ylim=(-0.7, len(rows) - 0.3), xlabel=f"post's {metric} minus our mean")
+    handles = [plt.Line2D([], [], marker='o', ls='', color=c, label=k) for k, c in CLASS_COLOURS.items() if k != 'exact (replayed)']
+    ax.legend(handles=handles + [plt.Line2D([], [], marker='D', ls='', color='C2', label='replayed (at its sweep)')],
+              loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     return ax
