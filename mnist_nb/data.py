@@ -119,6 +119,7 @@ def _folder(path, name:str|None=None) -> Path:
     path = Path(path)
     if path.is_dir(): return path
     if path.exists(): raise ValueError(f"{name or path}: not a folder")
+    if path.is_symlink(): raise FileNotFoundError(f"{name or path}: a symbolic link that leads nowhere, or round in a loop")
     raise FileNotFoundError(f"{name or path}: no such folder")
 
 def source_marker(path) -> Path:
@@ -247,14 +248,25 @@ def load_digits(folder, # A split folder of digit folders, e.g. `path/'train'`
 # %% ../nbs/00_data.ipynb #1a3603de
 def cache_root() -> Path:
     "Folder of the offline materialisations: `MNIST_NB_CACHE`, or fastai's `data/mnist_nb`"
-    return Path(os.environ.get(CACHE_ENV) or fastai_path('data')/'mnist_nb').expanduser()
+    root = Path(os.environ.get(CACHE_ENV) or fastai_path('data')/'mnist_nb').expanduser()
+    if root.exists() and not root.is_dir(): raise ValueError(f"{CACHE_ENV}={root}: is a file, not a folder")
+    return root
 
 # %% ../nbs/00_data.ipynb #c35a3777
+def _unwritable(folder:Path, e:OSError) -> ValueError:
+    "The one-line error for a cache folder that cannot be written"
+    return ValueError(f"{folder}: cannot build the MNIST folder there ({e.strerror}); set {CACHE_ENV} to a writable folder")
+
 @contextmanager
 def _locked(lock_file:Path):
     "Hold an exclusive lock on `lock_file` for the block, across processes (`filelock`)"
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(lock_file): yield
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_file)
+        lock.acquire()
+    except OSError as e: raise _unwritable(lock_file.parent, e) from None
+    try: yield
+    finally: lock.release()
 
 def _remove_leftovers(dest:Path, hidden:bool=False) -> str:
     "Remove killed builds' temp folders beside `dest` (hold its lock); their name prefix"
@@ -272,7 +284,8 @@ def materialise(dest, # The folder to return, built first unless it is complete
         prefix = _remove_leftovers(dest)
         marker = source_marker(dest)
         if marker.exists() and dest.is_dir(): return dest
-        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+        try: tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+        except OSError as e: raise _unwritable(dest.parent, e) from None
         try:
             build(tmp)
             if dest.exists(): shutil.rmtree(dest)  # renamed into place, but killed before its marker was written
@@ -414,6 +427,11 @@ def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
     train = _idx_split(local, 'train')
     if train is None or test is None: return None
+    wanted = (3, 7) if sample else tuple(np.unique(train[1]))
+    missing = [d for d in wanted if d not in set(test[1].tolist())]
+    if missing:
+        raise ValueError(f"{DATA_ENV}={local}: the test split (t10k files) has no {'images' if not len(test[1]) else 'digit ' + ', '.join(map(str, missing))}"
+                         f"{'' if not len(test[1]) else ', which the training split has'}; a model could not be validated on it")
     meta = dict(source='local IDX files',
                 description=f'MNIST IDX files from {DATA_ENV}: the real training and test sets')
     name = f"{'mnist_sample' if sample else 'mnist_png'}-local-idx-{_fingerprint(*train, *test)}"
@@ -442,6 +460,8 @@ def mnist_path(sample:bool=False, # `MNIST_SAMPLE`'s 3s and 7s, rather than the 
               ) -> Path:
     "Folder of MNIST PNGs in fastai's layout, from the best source reachable"
     local = os.environ.get(DATA_ENV)
+    if local is not None and not local.strip():
+        raise ValueError(f"{DATA_ENV} is set but empty: unset it, or set it to a folder of MNIST files")
     key = (sample, local, os.environ.get(CACHE_ENV))
     if key in _chosen and _chosen[key].exists(): return _chosen[key]
     test = None

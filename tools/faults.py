@@ -1,0 +1,121 @@
+"""A fault battery for `mnist_nb_train` and the data module, run as a user would: each scenario damages one thing
+(a run folder, a flag, the data or cache settings, a signal), runs the command line, and checks what the user sees:
+the exit status, one line on stderr with no traceback, and that no untrained learner is exported.
+
+    .venv/bin/python tools/faults.py            # every scenario, on the tiny subset of `mnist_path()` (a few minutes)
+    .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock`
+
+Ends with `faults: N passed, N failed`."""
+import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
+from pathlib import Path
+
+TINY = ['--subset', '32', '--bs', '16', '--epochs', '2']
+
+def train(out, *flags, env=None, wait=True):
+    "Run `mnist_nb_train` on the tiny subset into `out`; the finished process, or the running one if not `wait`"
+    cmd = [sys.executable, '-m', 'mnist_nb.train', '--out', str(out), *TINY, *flags]
+    env = {**os.environ, **(env or {})}
+    if not wait: return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
+
+def one_line(proc, status:int, *words) -> str:
+    "'' if `proc` ended with `status` and a last stderr line holding `words`, without a traceback; else why not"
+    err = proc.stderr if isinstance(proc.stderr, str) else proc.stderr.read()
+    last = (err.strip().splitlines() or [''])[-1]
+    if proc.returncode != status: return f"exit {proc.returncode}, expected {status}: {last}"
+    if 'Traceback' in err: return f"a traceback: {last}"
+    missing = [w for w in words if w not in last]
+    return f"{missing} not in {last!r}" if missing else ''
+
+def wait_for(file:Path, proc, limit:float=600) -> bool:
+    "Wait until `file` exists or `proc` ends; whether `file` exists"
+    start = time.monotonic()
+    while not file.exists() and proc.poll() is None and time.monotonic() - start < limit: time.sleep(0.5)
+    return file.exists()
+
+def scenarios(work:Path, finished:Path, stopped:Path):
+    "`(name, check)` pairs; each `check()` returns '' when the command behaved, else what went wrong"
+    def copy(src, name):
+        shutil.copytree(src, work/name)
+        return work/name
+    def record_only():
+        folder = work/'record'; folder.mkdir()
+        shutil.copy(finished/'run.json', folder)
+        why = one_line(train(folder), 2, 'a record of a finished run', '--restart')
+        return why or ('a learner was exported into a record folder' if (folder/'mnist_learner.pkl').exists() else '')
+    def replaced_learner():
+        folder = copy(finished, 'replaced'); (folder/'checkpoint.pth').unlink()
+        (folder/'mnist_learner.pkl').write_bytes(b'not a learner')
+        return one_line(train(folder), 2, 'not the learner this run exported')
+    def damaged(kind):
+        def check():
+            folder = copy(stopped, f'damaged-{kind}')
+            good = (folder/'checkpoint.pth').read_bytes()
+            bad = {'truncated': good[:len(good)//3], 'random': os.urandom(4096), 'empty': b'',
+                   'flipped': good[:len(good)//2] + bytes([good[len(good)//2] ^ 0xFF]) + good[len(good)//2 + 1:]}[kind]
+            (folder/'checkpoint.pth').write_bytes(bad)
+            return one_line(train(folder), 2, 'checkpoint', '--restart')
+        return check
+    def other_workers(): return one_line(train(copy(stopped, 'workers'), '--workers', '1'), 2, 'workers: 0 in the folder, 1 now')
+    def other_seed(): return one_line(train(copy(stopped, 'seed'), '--seed', '7'), 2, 'seed: 42 in the folder, 7 now')
+    def lock():
+        folder = work/'locked'
+        first = train(folder, wait=False)
+        if not wait_for(folder/'.run.lock', first): return 'the first process never took the lock'
+        time.sleep(1)
+        why = one_line(train(folder), 2, 'another process is training into this folder')
+        first.wait()
+        return why
+    def orphan():
+        folder = copy(stopped, 'orphan'); (folder/'.checkpoint.pth.killed.pth').write_bytes(b'half')
+        train(folder, '--workers', '1')
+        return 'the temp file is still there' if (folder/'.checkpoint.pth.killed.pth').exists() else ''
+    def signal_ends(sig, status):
+        def check():
+            folder = work/f'signal-{sig}'
+            proc = train(folder, '--epochs', '3', wait=False)
+            if not wait_for(folder/'run.json', proc): return 'no epoch was saved before the process ended'
+            proc.send_signal(sig); proc.wait()
+            why = one_line(proc, status, 'interrupted after epoch', 'run the same command to resume')
+            if why: return why
+            again = train(folder, '--epochs', '3')
+            return '' if again.returncode == 0 and 'complete' in again.stdout else f"no resume: {again.stderr[-200:]}"
+        return check
+    def flag(args, *words): return lambda: one_line(train(work/'never', *args), 2, *words) or \
+        ('a refused command left its --out folder' if (work/'never').exists() else '')
+    def env(name, value, *words): return lambda: one_line(train(work/'env', env={name: value}), 2, *words)
+    (work/'a-file').write_text('x')
+    return [('a record folder is not retrained', record_only), ('a replaced learner is refused', replaced_learner),
+            *[(f'a {k} checkpoint is refused', damaged(k)) for k in ('truncated', 'random', 'empty', 'flipped')],
+            ('a resume with other --workers is refused', other_workers), ('a resume with another --seed is refused', other_seed),
+            ('a second process on one --out is refused (lock)', lock), ('temp files of a killed write are removed', orphan),
+            ('SIGINT ends with one line, exit 130, and resumes', signal_ends(signal.SIGINT, 130)),
+            ('SIGTERM ends with one line, exit 143, and resumes', signal_ends(signal.SIGTERM, 143)),
+            ('--epochs 1000000000 is refused', flag(['--epochs', '1000000000'], 'must be from 1 to 1000')),
+            ('--bs 1 is refused', flag(['--bs', '1', '--subset', '32'], '--bs 1')),
+            ('--arch vit_b_16 is refused', flag(['--arch', 'vit_b_16'], 'vision_learner can cut')),
+            ('an empty MNIST_NB_DATA is refused', env('MNIST_NB_DATA', '', 'MNIST_NB_DATA is set but empty')),
+            ('a file as MNIST_NB_CACHE is refused', env('MNIST_NB_CACHE', str(work/'a-file'), 'is a file, not a folder'))]
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('-k', default='', help='run only scenarios whose name contains this')
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix='mnist_nb_faults-'))
+    try:
+        finished, stopped = work/'finished', work/'stopped'
+        base = train(finished)
+        if base.returncode: sys.exit(f"faults: the tiny run itself failed: {base.stderr[-500:]}")
+        proc = train(stopped, '--epochs', '3', wait=False)
+        wait_for(stopped/'run.json', proc); proc.send_signal(signal.SIGINT); proc.wait()
+        passed = failed = 0
+        for name, check in scenarios(work, finished, stopped):
+            if args.k not in name: continue
+            why = check()
+            print(f"{'PASS' if not why else 'FAIL'} {name}" + (f": {why}" if why else ''), flush=True)
+            passed, failed = passed + (not why), failed + bool(why)
+        print(f"faults: {passed} passed, {failed} failed")
+        sys.exit(1 if failed else 0)
+    finally: shutil.rmtree(work, ignore_errors=True)
+
+if __name__ == '__main__': main()
