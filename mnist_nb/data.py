@@ -274,6 +274,15 @@ def _remove_leftovers(dest:Path, hidden:bool=False) -> str:
     for left in dest.parent.glob(prefix + '*'): shutil.rmtree(left, ignore_errors=True)
     return prefix
 
+def _check_files(dest:Path, files:dict):
+    "Refuse a built folder whose PNGs are not the sizes they were written with (`files`: relative path to bytes)"
+    for rel, size in files.items():
+        f = dest/rel
+        got = f.stat().st_size if f.exists() else None
+        if got != size:
+            raise ValueError(f"{f}: {'missing' if got is None else f'{got:,} bytes, but {size:,} were written'}; "
+                             f"this cached MNIST folder is damaged: delete {dest} and it is built again")
+
 def materialise(dest, # The folder to return, built first unless it is complete
                 build, # `build(folder)` writes the contents into a temporary `folder`
                 meta:dict, # Saved beside it as its `source_marker` (what `data_source` reports)
@@ -283,11 +292,14 @@ def materialise(dest, # The folder to return, built first unless it is complete
     with _locked(dest.with_name(dest.name + '.lock')):
         prefix = _remove_leftovers(dest)
         marker = source_marker(dest)
-        if marker.exists() and dest.is_dir(): return dest
+        if marker.exists() and dest.is_dir():
+            _check_files(dest, json.loads(marker.read_text()).get('files', {}))
+            return dest
         try: tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
         except OSError as e: raise _unwritable(dest.parent, e) from None
         try:
             build(tmp)
+            meta = {**meta, 'files': {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob('*.png'))}}
             if dest.exists(): shutil.rmtree(dest)  # renamed into place, but killed before its marker was written
             tmp.rename(dest)
         except BaseException:

@@ -22,9 +22,10 @@ def fastbook_seed():
 def posts_loader(x, # inputs, one row per item
                  y, # targets, one row per item
                  bs:int=256, # batch size
+                 shuffle:bool=False, # a new order every pass, from the loader's own generator (post 002)
                 ) -> DataLoader:
-    "The posts' loader: fastai's `DataLoader` over `list(zip(x, y))`, in order"
-    return DataLoader(list(zip(x, y)), batch_size=bs)
+    "The posts' loader: fastai's `DataLoader` over `list(zip(x, y))`, in order unless `shuffle`"
+    return DataLoader(list(zip(x, y)), batch_size=bs, shuffle=shuffle)
 
 # %% ../nbs/90_replay.ipynb #03713569
 def printed_decimals(x:float) -> int:

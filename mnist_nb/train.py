@@ -374,7 +374,7 @@ def data_identity(dls, path) -> str:
     h = hashlib.sha256()
     for f in sorted([*dls.train_ds.items, *dls.valid_ds.items]):
         h.update(str(Path(f).relative_to(path)).encode()); h.update(Path(f).read_bytes())
-    return f"{len(dls.train_ds)} training / {len(dls.valid_ds)} validation images, files {h.hexdigest()[:16]}"
+    return f"{len(dls.train_ds.items)} training / {len(dls.valid_ds.items)} validation images, files {h.hexdigest()[:16]}"
 
 def check_splits(dls, path):
     "Refuse a validation split that is empty or lacks a digit the training split has"
