@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_results.ipynb #60aeecb5
 from __future__ import annotations
-import copyreg, json, math, os, pickle, re, tempfile
+import copyreg, json, math, os, pickle, re, tempfile, time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,7 +18,7 @@ from .replay import printed_decimals, replay_matches
 # %% auto #0
 __all__ = ['TOLERANCE', 'MIN_SEEDS', 'VERDICTS', 'FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'CLASS_COLOURS', 'repo_root',
            'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure', 'prediction_interval', 'outcome_groups',
-           'verdict', 'seed_stats', 'library_versions', 'this_device', 'record_result', 'load_results',
+           'verdict', 'seed_stats', 'library_versions', 'this_device', 'Stopwatch', 'record_result', 'load_results',
            'plot_seed_band', 'results_table', 'markdown_table', 'comparison', 'report_table', 'declared_counts',
            'output_texts', 'shows_value', 'shows_result', 'plot_forest']
 
@@ -189,6 +189,7 @@ def _summary(r:dict) -> str:
     if 'replay' in r: parts.append(f"replayed: {r['replay']}")
     if r.get('detail'): parts.append(r['detail'])
     if r.get('sweep_detail'): parts.append(f"sweep: {r['sweep_detail']}")
+    if r.get('sensitivity'): parts.append(f"all {r['sensitivity']['n_seeds']} seeds: {r['sensitivity']['detail']}")
     return ' | '.join(parts)
 
 def library_versions() -> dict:
@@ -200,6 +201,13 @@ def this_device() -> str:
     "`cpu`, or `cuda: <name>` when torch sees a GPU"
     import torch
     return f"cuda: {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else 'cpu'
+
+class Stopwatch:
+    "Wall time of a block, for a sweep's record: `with Stopwatch() as sweep: ...`, then `sweep.seconds`"
+    def __enter__(self):
+        self.seconds, self.started = None, time.perf_counter()
+        return self
+    def __exit__(self, *exc): self.seconds = round(time.perf_counter() - self.started, 1)
 
 # %% ../nbs/06_results.ipynb #d65226ff
 def _exact_verdict(value:float, post_value:float, metric:str) -> dict:
@@ -222,6 +230,7 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
                   post_curve=None, # the post's printed number per epoch, when `replay` has one per epoch
                   declared:int|None=None, # seeds declared for this kind of experiment (default: all given)
                   device:str|None=None, # where it ran (default: this process's device)
+                  seconds:float|None=None, # wall time of the sweep behind `value` (a `Stopwatch`'s)
                   n_test:int|None=None, # images behind each accuracy (default: `source`'s validation split)
                   **conditions) -> dict:
     "Record `value` for `experiment` in `results/<notebook>.json` with its verdict, and print it"
@@ -229,16 +238,15 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     if 'seeds' in conditions: raise ValueError(f"{experiment}: `seeds` holds the per-seed values; name seed numbers `seed_ids`")
     seeds = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray, pd.Series)) else None
     digits = max(4, printed_decimals(post_value)) if exact and post_value is not None else 4
+    judged = seeds[:declared] if seeds and declared else seeds  # a larger sweep than declared: judged on the declared
     record = dict(experiment=experiment, metric=metric,
-                  value=round(float(np.mean(seeds)) if seeds else float(value), digits),
+                  value=round(float(np.mean(judged)) if seeds else float(value), digits),
                   post_value=None if post_value is None else float(post_value), post=post)
     if seeds:
-        judged = seeds[:declared] if declared else seeds
         record.update(seed_stats(judged, post_value, metric), seeds=[round(v, 4) for v in seeds])
-        record.update(n_seeds=len(seeds))
-        if declared and len(seeds) > declared and post_value is not None:
-            record['sensitivity'] = verdict(post_value, seeds, metric)
         if declared: record['declared_seeds'] = declared
+        if declared and len(seeds) > declared and post_value is not None:
+            record['sensitivity'] = dict(verdict(post_value, seeds, metric), mean=round(float(np.mean(seeds)), 4))
     elif exact and post_value is not None: record.update(_exact_verdict(float(value), post_value, metric))
     elif post_value is not None: record.update(verdict(post_value, [value], metric))
     if replay is not None and post_value is not None:
@@ -252,6 +260,7 @@ def record_result(notebook:str, # the record goes to `results/<notebook>.json`
     if source is not None: record.update(data_source=source.source, split_sizes=source.sizes)
     n_test = n_test or _valid_images(source)
     if n_test: record['n_test'] = n_test
+    if seconds is not None: record['seconds'] = seconds
     record.update(conditions, versions=library_versions(), device=device or this_device())
     print(_summary(record))
     folder = _project_folder(folder, 'results')
@@ -405,6 +414,7 @@ def plot_forest(report:pd.DataFrame, # `report_table()`
                 metric:str='accuracy', # the metric of the rows shown
                 ax=None,
                 limit:float=0.03, # half-width of the horizontal axis
+                legend:bool=True, # draw the legend of the classes
                ):
     "Forest plot of the compared numbers of `metric`: post minus our mean, our interval, ε shaded, colour by class"
     rows = report[report.compared & (report.metric == metric)].iloc[::-1]
@@ -425,7 +435,9 @@ def plot_forest(report:pd.DataFrame, # `report_table()`
     ax.axvline(0, color='k', lw=0.6, ls=':')
     ax.set_yticks(range(len(rows)), [f"{r.post} {r.experiment[:55]}" for _, r in rows.iterrows()], fontsize=6)
     ax.set(xlim=(-limit, limit), ylim=(-0.7, len(rows) - 0.3), xlabel=f"post's {metric} minus our mean")
-    handles = [plt.Line2D([], [], marker='o', ls='', color=c, label=k) for k, c in CLASS_COLOURS.items() if k != 'exact (replayed)']
-    ax.legend(handles=handles + [plt.Line2D([], [], marker='D', ls='', color='C2', label='replayed (at its sweep)')],
-              loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    if legend:
+        handles = [plt.Line2D([], [], marker='o', ls='', color=c, label=k) for k, c in CLASS_COLOURS.items()
+                   if k != 'exact (replayed)']
+        replayed = plt.Line2D([], [], marker='D', ls='', color='k', mfc='none', label="replayed exactly\n(colour: its sweep's)")
+        ax.legend(handles=handles + [replayed], loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     return ax

@@ -7,8 +7,8 @@ __all__ = ['CHECKPOINT_FILE', 'RECORD_FILE', 'LOCK_FILE', 'LEARNER_FILE', 'SCHED
            'mnist_datablock', 'get_arch', 'fit_step', 'fine_tune_steps', 'post_schedule', 'PhaseTimer', 'EpochLog',
            'RunError', 'file_hash', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
            'checkpoint_bytes', 'check_free_space', 'data_identity', 'check_splits', 'run_lock', 'train_run',
-           'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion', 'plot_top_losses',
-           'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
+           'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion', 'current_name',
+           'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
 import hashlib, json, math, os, random, re, shutil, signal, sys, tempfile, time
@@ -418,7 +418,6 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
     with run_lock(out):
         set_seed(seed, reproducible=True)
         dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed).dataloaders(path, bs=bs, num_workers=workers)
-        check_splits(dls, path)
         config = dict(arch=arch, flips=flips, bs=bs, per_split=per_split, seed=seed, workers=workers,
                       data=data_identity(dls, path))
         learn = vision_learner(dls, get_arch(arch), pretrained=False, metrics=accuracy, path=out)
@@ -427,6 +426,7 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
         run = TrainingRun(learn, steps, out, config)
         run.resume(record_ok=record_ok)
         if run.complete and not run.trained: return run  # a finished run, read back: nothing to train or export
+        check_splits(dls, path)
         check_free_space(out, learn)
         with learn.distrib_ctx(): finished = run.run(cbs=cbs)
         if finished and export and rank_distrib() == 0: run.export()
@@ -498,6 +498,12 @@ def plot_confusion(result:dict, # What `interpretation_result` recorded
     return ax
 
 # %% ../nbs/05_resnet18.ipynb #4686b1f6
+def current_name(file:str, # `split/digit/name.png`, as a run recorded it
+                ) -> str:
+    "`file` as `mnist_path()` names it now: runs recorded before the renaming used zero-padded indices (`01124.png`)"
+    folder, name = file.rsplit('/', 1)
+    return f"{folder}/{int(Path(name).stem)}.png"
+
 def plot_top_losses(result:dict, # What `interpretation_result` recorded
                     path, # The data folder the images are read from
                     ncols:int=3, # Images per row
@@ -506,7 +512,7 @@ def plot_top_losses(result:dict, # What `interpretation_result` recorded
     top = result['top_losses']
     fig, axs = plt.subplots(math.ceil(len(top)/ncols), ncols, figsize=(1.8*ncols, 2*math.ceil(len(top)/ncols)))
     for ax, t in zip(np.ravel(axs), top):
-        ax.imshow(np.asarray(PILImage.create(Path(path)/t['file']))[..., 0], cmap='gray_r')
+        ax.imshow(np.asarray(PILImage.create(Path(path)/current_name(t['file'])))[..., 0], cmap='gray_r')
         ax.set_title(f"{t['predicted']}/{t['actual']} / {t['loss']:.2f} / {t['probability']:.2f}", fontsize=8)
     for ax in np.ravel(axs): ax.axis('off')
     return fig

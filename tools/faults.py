@@ -60,11 +60,10 @@ def scenarios(work:Path, finished:Path, stopped:Path):
     def other_seed(): return one_line(train(copy(stopped, 'seed'), '--seed', '7'), 2, 'seed: 42 in the folder, 7 now')
     def lock():
         folder = work/'locked'
-        first = train(folder, wait=False)
-        if not wait_for(folder/'.run.lock', first): return 'the first process never took the lock'
-        time.sleep(1)
-        why = one_line(train(folder), 2, 'another process is training into this folder')
-        first.wait()
+        first = train(folder, '--epochs', '40', wait=False)  # long enough to still hold the lock
+        if not wait_for(folder/'run.json', first): return 'the first process never saved an epoch'
+        why = one_line(train(folder, '--epochs', '40'), 2, 'another process is training into this folder')
+        first.terminate(); first.wait()
         return why
     def orphan():
         folder = copy(stopped, 'orphan'); (folder/'.checkpoint.pth.killed.pth').write_bytes(b'half')
@@ -73,12 +72,12 @@ def scenarios(work:Path, finished:Path, stopped:Path):
     def signal_ends(sig, status):
         def check():
             folder = work/f'signal-{sig}'
-            proc = train(folder, '--epochs', '3', wait=False)
+            proc = train(folder, '--epochs', '40', wait=False)
             if not wait_for(folder/'run.json', proc): return 'no epoch was saved before the process ended'
             proc.send_signal(sig); proc.wait()
             why = one_line(proc, status, 'interrupted after epoch', 'run the same command to resume')
             if why: return why
-            again = train(folder, '--epochs', '3')
+            again = train(folder, '--epochs', '40')
             return '' if again.returncode == 0 and 'complete' in again.stdout else f"no resume: {again.stderr[-200:]}"
         return check
     def flag(args, *words): return lambda: one_line(train(work/'never', *args), 2, *words) or \
