@@ -604,6 +604,7 @@ def main(
     if restart and rank_distrib() == 0:
         for name in (CHECKPOINT_FILE, RECORD_FILE, LEARNER_FILE): (out/name).unlink(missing_ok=True)
     signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even where the shell started us ignoring it
     try:
         run = train_run(path, out, steps, arch=arch, flips=flips, bs=bs, per_split=subset, seed=seed,
                         workers=workers, export=True)
