@@ -11,7 +11,7 @@ __all__ = ['CHECKPOINT_FILE', 'RECORD_FILE', 'LOCK_FILE', 'LEARNER_FILE', 'SCHED
            'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
-import hashlib, json, math, os, random, re, shutil, signal, sys, tempfile, time
+import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,16 +31,17 @@ from fastcore.script import call_parse, store_true
 
 # %% ../nbs/05_resnet18.ipynb #ba5af3cb
 def mnist_files(path, # Folder of MNIST PNGs in fastai's layout
-                per_split:int|None=None, # Only this many files of each split folder, a fixed random choice
+                per_split:int|None=None, # Only this many files of each split folder: a fixed random choice, the digits in turn
                 seed:int=42, # Seed of that choice
                ) -> L:
-    "The PNG files under `path`, all of them or a fixed random `per_split` of each split"
+    "The PNG files under `path`, all of them or a fixed random `per_split` of each split, every digit in turn"
     files = get_image_files(path)
     if per_split is None: return files
-    rng = random.Random(seed)
-    splits = groupby(files, lambda f: f.parent.parent.name)
-    return L(f for split in sorted(splits)
-             for f in rng.sample(sorted(splits[split]), min(per_split, len(splits[split]))))
+    rng, chosen = random.Random(seed), L()
+    for split, in_split in sorted(groupby(files, lambda f: f.parent.parent.name).items()):
+        digits = [rng.sample(sorted(fs), len(fs)) for _, fs in sorted(groupby(in_split, lambda f: f.parent.name).items())]
+        chosen += [f for round_ in itertools.zip_longest(*digits) for f in round_ if f is not None][:per_split]
+    return chosen
 
 # %% ../nbs/05_resnet18.ipynb #52fbbeaa
 def mnist_datablock(per_split:int|None=None, # Use only this many files of each split (all if `None`)
