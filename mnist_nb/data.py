@@ -439,11 +439,12 @@ def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
     train = _idx_split(local, 'train')
     if train is None or test is None: return None
-    wanted = (3, 7) if sample else tuple(np.unique(train[1]))
-    missing = [d for d in wanted if d not in set(test[1].tolist())]
+    where = f"{DATA_ENV}={local}: the test split (t10k files)"
+    if not len(test[1]): raise ValueError(f"{where} has no images; a model could not be validated on it")
+    missing = sorted(set((3, 7) if sample else train[1].tolist()) - set(test[1].tolist()))
     if missing:
-        raise ValueError(f"{DATA_ENV}={local}: the test split (t10k files) has no {'images' if not len(test[1]) else 'digit ' + ', '.join(map(str, missing))}"
-                         f"{'' if not len(test[1]) else ', which the training split has'}; a model could not be validated on it")
+        raise ValueError(f"{where} has no digit {', '.join(map(str, missing))}, which the training split has; "
+                         "a model could not be validated on it")
     meta = dict(source='local IDX files',
                 description=f'MNIST IDX files from {DATA_ENV}: the real training and test sets')
     name = f"{'mnist_sample' if sample else 'mnist_png'}-local-idx-{_fingerprint(*train, *test)}"
