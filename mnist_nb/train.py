@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILE', 'RECORD_FILE', 'LOCK_FILE', 'LEARNER_FILE', 'SCHEDULES', 'MAX_EPOCHS', 'mnist_files',
-           'mnist_datablock', 'get_arch', 'fit_step', 'fine_tune_steps', 'post_schedule', 'PhaseTimer', 'EpochLog',
-           'RunError', 'file_hash', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
-           'checkpoint_bytes', 'check_free_space', 'data_identity', 'check_splits', 'run_lock', 'train_run',
-           'runs_folder', 'images_per_second', 'schedule_minutes', 'plot_lr_find', 'plot_confusion', 'current_name',
-           'plot_top_losses', 'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
+           'presized_images', 'PresizedDL', 'presized_files', 'mnist_datablock', 'get_arch', 'fit_step',
+           'fine_tune_steps', 'post_schedule', 'PhaseTimer', 'EpochLog', 'RunError', 'file_hash', 'TrainingRun',
+           'device_name', 'lr_find_result', 'interpretation_result', 'checkpoint_bytes', 'check_free_space',
+           'data_identity', 'check_splits', 'run_lock', 'train_run', 'runs_folder', 'images_per_second',
+           'schedule_minutes', 'plot_lr_find', 'plot_confusion', 'current_name', 'plot_top_losses', 'schedule_steps',
+           'UsageError', 'check_args', 'Terminated', 'main']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
 import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, time
@@ -21,7 +22,7 @@ import torch
 import torchvision
 from filelock import FileLock, Timeout
 
-from .data import mnist_path, data_source, check_mnist_layout
+from .data import mnist_path, data_source, check_mnist_layout, cache_root
 from .results import repo_root, save_json, write_atomically, fix_plum_pickling, verdict
 
 # %% ../nbs/05_resnet18.ipynb #65e02988
@@ -43,18 +44,97 @@ def mnist_files(path, # Folder of MNIST PNGs in fastai's layout
         chosen += [f for round_ in itertools.zip_longest(*digits) for f in round_ if f is not None][:per_split]
     return chosen
 
+# %% ../nbs/05_resnet18.ipynb #12b9e065
+_presized = {}  # str(file) -> (images, row) for every file `presized_images` has loaded in this process
+
+def _presize(f:Path, size:int) -> torch.Tensor:
+    "The one-channel `uint8` image that `Resize(size)` and `ToTensor` make of the square PNG `f`"
+    img = PILImage.create(f)
+    if img.size[0] != img.size[1]:
+        raise ValueError(f"{f}: {img.size[0]}x{img.size[1]}, not square; Resize({size}) would crop it at random, "
+                         "so it cannot be presized once")
+    t = ToTensor()(Resize(size)(img, split_idx=1))
+    if not (t == t[:1]).all(): raise ValueError(f"{f}: its colour channels differ; MNIST digits are grey")
+    return t[0]
+
+def presized_images(files, # PNG files, square, grey
+                    size:int=32, # What `Resize(size)` makes of them
+                   ) -> torch.Tensor:
+    "The `uint8` images, `len(files)` x `size` x `size`, that `Resize(size)` makes of `files`, decoded once and cached"
+    files = [Path(f) for f in files]
+    names = [(str(f.absolute()), f.stat().st_size) for f in files]
+    key = hashlib.sha256(json.dumps([size, names]).encode()).hexdigest()[:20]
+    cache = cache_root()/'presized'/f'{key}.pt'
+    images = None
+    if cache.exists():
+        try: images = torch.load(cache, weights_only=True)
+        except Exception: images = None  # a damaged cache file: built again below
+        if images is not None and tuple(images.shape) != (len(files), size, size): images = None
+    if images is None:
+        images = torch.stack([_presize(f, size) for f in files]) if files else torch.zeros(0, size, size, dtype=torch.uint8)
+        write_atomically(cache, lambda tmp: torch.save(images, tmp))
+    for row, (name, _) in enumerate(names): _presized[name] = (images, row)
+    return images
+
+# %% ../nbs/05_resnet18.ipynb #0ee7e520
+class PresizedDL(TfmdDL):
+    "A `TfmdDL` that reads its items from `presized_images`' tensors, drawing what `Resize` would draw"
+    def _presized_rows(self):
+        "`(images, rows, labels)` when every item of the dataset is presized to what `after_item` makes, else `None`"
+        items = getattr(self.dataset, 'items', None)
+        if getattr(self, '_rows_of', None) is items: return self._rows
+        self._rows_of, self._rows = items, None
+        tfms = self.after_item.fs
+        sizes = [t.size for t in tfms if isinstance(t, Resize)]
+        if (items is None or not len(items) or len(sizes) != 1 or self.before_batch.fs or
+            not all(isinstance(t, (Resize, ToTensor)) for t in tfms)): return None
+        found = [_presized.get(str(Path(f).absolute())) for f in items]
+        if not all(found) or len({id(images) for images, _ in found}) != 1: return None
+        images = found[0][0]
+        if tuple(images.shape[1:]) != tuple(sizes[0]): return None
+        labels = torch.stack([self.dataset.tls[1][i] for i in range(len(items))]).as_subclass(torch.Tensor)
+        self._rows = images, torch.tensor([row for _, row in found]), labels
+        return self._rows
+
+    def do_item(self, s):
+        "The item's index when the dataset is presized (after what `Resize` draws for it), else the usual item"
+        if self._presized_rows() is None: return super().do_item(s)
+        for t in self.after_item.fs:  # the draws `Resize` makes for an item (its crop position in training)
+            if isinstance(t, RandTransform): t.before_call(None, split_idx=self.split_idx)
+        return s or 0
+
+    def do_batch(self, b):
+        "A batch gathered from the presized images by the items' indices, else the usual collated batch"
+        presized = self._presized_rows()
+        if presized is None: return super().do_batch(b)
+        images, rows, labels = presized
+        i = torch.tensor(b)
+        x = images[rows[i]].unsqueeze(1).expand(-1, 3, -1, -1).contiguous()
+        return x.as_subclass(TensorImage), labels[i].as_subclass(TensorCategory)
+
+
 # %% ../nbs/05_resnet18.ipynb #52fbbeaa
+def presized_files(path, # Folder of MNIST PNGs in fastai's layout
+                   **kwargs, # `mnist_files`' `per_split` and `seed`
+                  ) -> L:
+    "`mnist_files(path, **kwargs)`, each presized to 32x32 by `presized_images` for `PresizedDL`"
+    files = mnist_files(path, **kwargs)
+    presized_images(files, 32)
+    return files
+
 def mnist_datablock(per_split:int|None=None, # Use only this many files of each split (all if `None`)
                     flips:bool=False, # Flip images left-right in augmentation, as the post did
                     seed:int=42, # Seed of the subset choice
+                    presized:bool=False, # Decode and resize each PNG once (`PresizedDL`), not in every epoch
                    ) -> DataBlock:
     "Post 002's `DataBlock`: `Resize(32)`, then batch augmentation to 28, flips if `flips`"
     return DataBlock(blocks=(ImageBlock, CategoryBlock),
-                     get_items=partial(mnist_files, per_split=per_split, seed=seed),
+                     get_items=partial(presized_files if presized else mnist_files, per_split=per_split, seed=seed),
                      splitter=GrandparentSplitter(train_name='training', valid_name='testing'),
                      get_y=parent_label,
                      item_tfms=Resize(32),
-                     batch_tfms=aug_transforms(size=28, min_scale=0.75, do_flip=flips))
+                     batch_tfms=aug_transforms(size=28, min_scale=0.75, do_flip=flips),
+                     dl_type=PresizedDL if presized else None)
 
 # %% ../nbs/05_resnet18.ipynb #ae80161b
 def get_arch(name:str, # Name of a torchvision classification model that `vision_learner` can cut
@@ -180,6 +260,7 @@ class TrainingRun:
         store_attr('learn,steps,config'); self.out = Path(out)
         self.history, self.results, self.resumes, self.files, self.step, self.epoch = [], {}, [], {}, 0, 0
         self.smooth_loss, self.device, self.trained = None, device_name(learn), False
+        self.loader = 'presized tensors' if isinstance(learn.dls.train, PresizedDL) else 'PNG files'
 
     @property
     def complete(self) -> bool: return self.step >= len(self.steps)
@@ -187,6 +268,7 @@ class TrainingRun:
         "What `run.json` holds: settings, schedule, progress, history, step results, and its files with their hashes"
         return dict(accuracy=self.history[-1]['accuracy'] if self.history else None, complete=self.complete,
                     config=self.config, steps=self.steps, step=self.step, epoch=self.epoch, device=self.device,
+                    loader=self.loader,
                     resumes=self.resumes, files=self.files, history=self.history, results=self.results)
 
     def checkpoint(self,
@@ -226,6 +308,9 @@ class TrainingRun:
         self.files = state['files'] if isinstance(state['files'], dict) else {f: None for f in state['files']}
         if self.complete or state['device'].endswith(self.device): self.device = state['device']
         else: self.device = f"{state['device']}, then {self.device}"  # resumed on another machine
+        loader = state.get('loader', 'PNG files')  # records older than `PresizedDL` read the PNGs
+        if self.complete or loader.endswith(self.loader): self.loader = loader
+        else: self.loader = f"{loader}, then {self.loader}"
 
     def _load_checkpoint(self, record:dict|None) -> dict:
         "The checkpoint, checked against the hash `record` gives it; a `RunError` if it is damaged"
@@ -412,13 +497,14 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
               export:bool=False, # Also export the trained learner as `mnist_learner.pkl`
               cbs=None, # Extra callbacks for every fit step
               record_ok:bool=False, # Read a finished run whose learner is not here as a record (else refuse)
+              presized:bool=True, # Decode each PNG once (`PresizedDL`, the same batches); `False`: in every epoch
              ) -> TrainingRun:
     "Train `arch` from scratch through `steps`, resuming where a run in `out` stopped"
     steps = fine_tune_steps(5, 3e-3) if steps is None else steps
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with run_lock(out):
         set_seed(seed, reproducible=True)
-        dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed).dataloaders(path, bs=bs, num_workers=workers)
+        dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed, presized=presized).dataloaders(path, bs=bs, num_workers=workers)
         config = dict(arch=arch, flips=flips, bs=bs, per_split=per_split, seed=seed, workers=workers,
                       data=data_identity(dls, path))
         learn = vision_learner(dls, get_arch(arch), pretrained=False, metrics=accuracy, path=out)
