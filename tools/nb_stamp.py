@@ -7,6 +7,7 @@ import hashlib, json, os, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
+READS = {'06_results': 'results/*.json', 'index': 'results/*.json', '05_resnet18': 'runs/*/run.json'}  # records a notebook reads
 
 def inputs(nb:Path):
     "The (name, bytes) pairs `nb`'s execution depends on"
@@ -18,7 +19,7 @@ def inputs(nb:Path):
     if data and Path(data).is_dir():
         yield 'data files', ' '.join(f'{f.name}:{f.stat().st_size}' for f in sorted(Path(data).iterdir()) if f.is_file()).encode()
     for f in sorted((root/'nbs'/'posts').glob('*')): yield f'posts/{f.name}', f.read_bytes()
-    reads = {'06_results': 'results/*.json', 'index': 'results/*.json', '05_resnet18': 'runs/*/run.json'}.get(nb.stem)
+    reads = READS.get(nb.stem)
     if reads:
         for f in sorted(root.glob(reads)): yield str(f.relative_to(root)), f.read_bytes()
 
