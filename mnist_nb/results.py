@@ -19,8 +19,9 @@ from .replay import printed_decimals, replay_matches
 __all__ = ['TOLERANCE', 'MIN_SEEDS', 'VERDICTS', 'FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'CLASS_COLOURS', 'repo_root',
            'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure', 'prediction_interval', 'outcome_groups',
            'verdict', 'seed_stats', 'library_versions', 'this_device', 'Stopwatch', 'record_result', 'load_results',
-           'plot_seed_band', 'results_table', 'markdown_table', 'comparison', 'report_table', 'declared_counts',
-           'output_texts', 'shows_value', 'shows_result', 'plot_forest']
+           'plot_seed_band', 'results_table', 'notebook_summary', 'sweep_line', 'sweep_summary', 'markdown_table',
+           'comparison', 'report_table', 'declared_counts', 'output_texts', 'shows_value', 'shows_result',
+           'plot_forest']
 
 # %% ../nbs/06_results.ipynb #86d9c000
 def repo_root() -> Path:
@@ -329,6 +330,37 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
         'note': df.note.fillna(''), 'source': df.data_source,
         'train_images': [next((n for k, n in s.items() if k.startswith('train')), 0) if isinstance(s, dict) else 0
                          for s in df.split_sizes]})
+
+# %% ../nbs/06_results.ipynb #a52d1905
+def notebook_summary(notebook:str, # e.g. `'01_pixel_mean_baseline'`
+                     results:pd.DataFrame|None=None, # `load_results()` by default
+                    ) -> pd.DataFrame:
+    "A notebook's headline table from its records, by experiment: published, ours, our seeds' range, seeds, verdict"
+    table = results_table(results).query("notebook == @notebook").set_index('experiment')
+    return (table[['published', 'ours', 'spread', 'seeds', 'verdict', 'sweep']]
+            .rename(columns={'spread': 'our seeds', 'sweep': 'seeds alone'}))
+
+def sweep_line(summary:pd.DataFrame, # A `notebook_summary`
+               experiment:str, # One of its rows
+              ) -> str:
+    "One line for a notebook's story: the post's number, our mean over the seeds, the verdict, and where the sweep is"
+    r = summary.loc[experiment]
+    post = 'no post number' if pd.isna(r.published) else f'post {r.published:g}'
+    ours = f"the mean of {r.seeds} seeds ({r['our seeds']})" if pd.notna(r.seeds) and r.seeds > 1 else 'one run'
+    alone = f"; against the seeds alone: {r['seeds alone']}" if r['seeds alone'] else ''
+    return f"{experiment}: {post}; ours {r.ours:.4f}, {ours}: {r.verdict or 'no verdict'}{alone} (sweep in the appendix)"
+
+def sweep_summary(sweeps:dict, # name -> (our values over the seeds, the post's number or `None`)
+                 ) -> pd.DataFrame:
+    "One row per sweep: seeds, our mean and range, the post's number, whether it lies in our range, the verdict"
+    rows = {}
+    for name, (values, post_value) in sweeps.items():
+        stats = seed_stats(values, post_value=post_value)
+        rows[name] = dict(seeds=stats['n_seeds'], ours=round(float(np.mean(values)), 4), low=stats['min'],
+                          high=stats['max'], post=post_value,
+                          in_range=post_value is not None and stats['min'] <= post_value <= stats['max'],
+                          verdict=stats.get('verdict'))
+    return pd.DataFrame(rows).T
 
 # %% ../nbs/06_results.ipynb #fb5368e7
 def _markdown_cell(value, signed:bool=False, digits:int=4) -> str:
