@@ -1,15 +1,20 @@
 # Two commands: `make run` (the main job) and `make test`. Both create .venv on first use.
+# `make test-current`: the second test tier, the built package on the newest fastai and fastcore 2 in a fresh venv.
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv readme docs benchmarks
+.PHONY: run test test-current venv readme docs benchmarks
 
 run: venv
 	tools/run_all.sh
 
 test: venv
 	tools/test.sh
+
+# .venv only builds the package here; the tier installs everything else in a venv of its own.
+test-current: venv
+	tools/current_stack.sh
 
 # The project's virtual environment: pinned versions, the project editable with its dev extras.
 venv: $(VENV)/.installed

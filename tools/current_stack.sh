@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The current-stack tier (`make test-current`): the package as a user gets it today, on the newest fastai and
+# fastcore 2 from the registry, beside the lock tier (`make test`, pinned by requirements-lock.txt).
+#   1. build the sdist and wheel from the working tree, and check their metadata with twine;
+#   2. a fresh venv set up as on Colab: the post notebooks' Colab cell run for real, with /content and the GitHub URL
+#      pointed at a temp folder and a local clone; then fastbook, execnb, twine, ipykernel and nbclient, newest;
+#      then the built sdist and, last, the wheel (--no-deps --force-reinstall), so everything below runs the wheel;
+#   3. every notebook's fast path there (tools/fast_path.py: a Jupyter kernel, IN_TEST=1, no `slow` cells, nbdev's
+#      own cells skipped);
+#   4. the training command from the wheel, and its exported learner loaded and used to predict;
+#   5. a training run interrupted with SIGINT, then resumed;
+#   6. last: the broken combination (fastai 2.8.7 on fastcore 2) refused by `import mnist_nb`, in one line.
+# One PASS/FAIL line per check; ends with the versions tested, the time, then `current stack: N passed, N failed`.
+# Everything happens in a temp folder, removed at the end. Set MNIST_NB_DATA for local data, as for `make test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+# The temp folder: in RAM (/dev/shm) when it has room for the 6 GB venv with 10 GB to spare, else on disk
+# (CURRENT_STACK_TMPDIR overrides). On a disk mounted with online discard, as this project's machines are, deleting
+# the venv takes 3-4 minutes of the tier's time; in /dev/shm, a second.
+tmp_parent() {
+  if [ -n "${CURRENT_STACK_TMPDIR:-}" ]; then echo "$CURRENT_STACK_TMPDIR"; return; fi
+  local gib=$((1024 * 1024)) shm_kb avail_kb
+  shm_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
+  avail_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
+  if [ "${shm_kb:-0}" -ge $((16 * gib)) ] && [ "${avail_kb:-0}" -ge $((16 * gib)) ] &&
+     ! grep -qs '^[^ ]* /dev/shm [^ ]* [^ ]*noexec' /proc/mounts; then echo /dev/shm
+  else echo "${TMPDIR:-/tmp}"; fi
+}
+tmp=$(mktemp -d "$(tmp_parent)/current-stack.XXXXXX")
+bg_pid=
+trap '[ -n "$bg_pid" ] && kill "$bg_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/logs"
+passed=0; failed=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+tail_of() { tail -n "${2:-15}" "$1" | sed 's/^/     /'; }  # the last lines of a log, indented under its FAIL
+since() { echo "$(( SECONDS - $1 ))s"; }
+py=$tmp/venv/bin/python
+
+case "$tmp" in /dev/shm/*) echo "note: the temp folder is in RAM (/dev/shm): deleting a 6 GB venv on this disk takes minutes";;
+                *) echo "note: the temp folder is on disk ($(dirname "$tmp"))";; esac
+
+# The source: a clone of this repository with the working tree's uncommitted changes on top (in CI, a fresh
+# clone at HEAD: nothing to add). The Colab cell clones it in place of GitHub, and the build reads it, so both see
+# the working tree's files and nothing is written into the working tree (no build/, no egg-info).
+git clone -q "$root" "$tmp/origin"
+git ls-files -z --cached --others --exclude-standard | tar -c --null --ignore-failed-read -T - -f - 2>/dev/null | tar -x -C "$tmp/origin" -f -
+git ls-files -z --deleted | (cd "$tmp/origin" && xargs -0 -r rm -f --)
+if [ -n "$(git -C "$tmp/origin" status --porcelain)" ]; then
+  git -C "$tmp/origin" add -A
+  git -C "$tmp/origin" -c user.name=current-stack -c user.email=current-stack@localhost -c commit.gpgsign=false \
+    commit -q --no-verify -m "the working tree's uncommitted changes"
+  echo "note: the package is HEAD $(git rev-parse --short HEAD) plus the working tree's uncommitted changes"
+fi
+
+# 1. Build. With build isolation: setuptools comes from the registry, and that takes seconds here.
+start=$SECONDS
+if .venv/bin/python -m build --sdist --wheel --outdir "$tmp/dist" "$tmp/origin" >"$tmp/logs/build.log" 2>&1; then
+  pass "build: $(cd "$tmp/dist" && echo *) ($(since $start))"
+else fail "build (python -m build --sdist --wheel):"; tail_of "$tmp/logs/build.log"; fi
+sdist=$(ls "$tmp"/dist/*.tar.gz 2>/dev/null | head -1); wheel=$(ls "$tmp"/dist/*.whl 2>/dev/null | head -1)
+
+# 2. The tier's venv, set up the way a Colab user's runtime is: Python with IPython and a current pip, then the
+# notebooks' first cell. Colab runtimes have no pinned project here: the cell's `pip install -U` resolves the newest
+# fastai and fastcore (torch: whatever pip may install here).
+export PATH="$tmp/venv/bin:$PATH"  # `pip` and `python` in the Colab cell and below are the tier venv's
+unset VIRTUAL_ENV PYTHONPATH
+venv_ok=1
+start=$SECONDS
+if ! { python3 -m venv "$tmp/venv" && "$py" -m pip install -q -U pip ipython; } >"$tmp/logs/venv.log" 2>&1; then
+  fail "a fresh venv with IPython:"; tail_of "$tmp/logs/venv.log"; venv_ok=0
+fi
+if python3 tools/fast_path.py colab --check >"$tmp/logs/colab_check.log" 2>&1; then pass "Colab cell: $(tail -1 "$tmp/logs/colab_check.log")"
+else fail "Colab cell: $(tail -1 "$tmp/logs/colab_check.log")"; fi
+if [ "$venv_ok" = 1 ]; then
+  mkdir -p "$tmp/content"
+  if (cd "$tmp" && "$py" "$root/tools/fast_path.py" colab --content "$tmp/content" --repo "$tmp/origin") >"$tmp/logs/colab.log" 2>&1; then
+    pass "Colab cell installed the package with its requirements into a fresh venv ($(since $start), $(du -sh "$tmp/venv" | cut -f1) venv)"
+  else fail "Colab cell, run with /content -> \$tmp/content and the GitHub URL -> a local clone:"; tail_of "$tmp/logs/colab.log" 25; venv_ok=0; fi
+fi
+if [ "$venv_ok" = 1 ]; then
+  start=$SECONDS
+  # fastbook (the course's helpers, which the notebooks import) and execnb, newest, as a user of the current stack
+  # has them; ipykernel and nbclient to run the notebooks in a Jupyter kernel, as on Colab (execnb 0.3 runs cells off
+  # the main thread, where 92_train's signal handling cannot run: see tools/fast_path.py); twine for the metadata
+  # check. Then the build: the sdist, then the wheel last.
+  if { pip install -q -U fastbook execnb twine ipykernel nbclient &&
+       pip install -q --no-deps --force-reinstall "$sdist" && pip install -q --no-deps --force-reinstall "$wheel"; } >"$tmp/logs/extras.log" 2>&1; then
+    pass "installed fastbook, execnb, twine, ipykernel, nbclient (newest), then the sdist and the wheel ($(since $start))"
+  else fail "installing fastbook, execnb, twine, ipykernel, nbclient and the built package:"; tail_of "$tmp/logs/extras.log"; venv_ok=0; fi
+  if pip check >"$tmp/logs/pipcheck.log" 2>&1; then pass "pip check: $(tail -1 "$tmp/logs/pipcheck.log")"
+  else fail "pip check:"; tail_of "$tmp/logs/pipcheck.log"; fi
+fi
+if [ "$venv_ok" = 1 ] && [ -n "$sdist" ]; then
+  if "$py" -m twine check --strict "$tmp"/dist/* >"$tmp/logs/twine.log" 2>&1; then pass "twine check --strict: sdist and wheel metadata"
+  else fail "twine check --strict:"; tail_of "$tmp/logs/twine.log"; fi
+else fail "twine check (not run: no build or no venv)"; fi
+
+versions="not known (no venv)"
+if [ "$venv_ok" = 1 ]; then
+  versions=$(cd "$tmp" && "$py" - <<'EOF'
+import sys; from importlib.metadata import version, PackageNotFoundError
+def v(name):
+    try: return version(name)
+    except PackageNotFoundError: return 'missing'
+names = 'fastai fastcore fasttransform plum-dispatch torch torchvision fastbook execnb mnist_nb'.split()
+print(f"python {sys.version.split()[0]}, " + ', '.join(f"{n} {v(n)}" for n in names))
+EOF
+)
+  echo "versions: $versions"
+  torch_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('torch'))" 2>/dev/null)
+  if [ "$torch_v" = 2.14.1 ]; then echo "torch stays at the machine's cap; torch 2.15.0 was checked by hand"
+  else echo "torch $torch_v: as the registry gave it"; fi
+  if (cd "$tmp" && "$py" - <<'EOF'
+import sys; from importlib.metadata import version; from packaging.version import Version
+fastai, fastcore = Version(version('fastai')), Version(version('fastcore'))
+print(f"fastai {fastai}, fastcore {fastcore}")
+sys.exit(0 if fastai >= Version('2.8.12') and fastcore.major == 2 else 1)
+EOF
+  ) >"$tmp/logs/stack.log" 2>&1; then pass "the current stack: $(tail -1 "$tmp/logs/stack.log") (fastai >= 2.8.12, fastcore 2)"
+  else fail "the current stack: $(tail -1 "$tmp/logs/stack.log"), not fastai >= 2.8.12 with fastcore 2"; fi
+fi
+
+# 3. Every notebook's fast path, two at a time, on the installed wheel. 92_train, the longest (it runs the training
+# command several times: about 3 minutes of the fast path's 5-7 here), starts first so that both workers finish
+# together; the lines come in the notebooks' order all the same.
+if [ "$venv_ok" = 1 ]; then
+  start=$SECONDS
+  order=(); for nb in nbs/92_train.ipynb nbs/*.ipynb; do [ -f "$nb" ] && [[ " ${order[*]} " != *" $nb "* ]] && order+=("$nb"); done
+  "$py" tools/fast_path.py run --jobs 2 --timeout 600 "${order[@]}" 2>&1 | tee "$tmp/logs/fast_path.log"
+  passed=$((passed + $(grep -c '^PASS' "$tmp/logs/fast_path.log")))
+  failed=$((failed + $(grep -c '^FAIL' "$tmp/logs/fast_path.log")))
+  echo "fast path of $(ls nbs/*.ipynb | wc -l) notebooks took $(since $start)"
+else fail "fast path of the notebooks (not run: no venv)"; fi
+
+# 4. The training command from the wheel, then its exported learner, loaded as a user would.
+if [ "$venv_ok" = 1 ]; then
+  start=$SECONDS
+  if (cd "$tmp" && mnist_nb_train --subset 200 --epochs 1 --out "$tmp/cli") >"$tmp/logs/cli.log" 2>&1 &&
+     grep -q '^complete:' "$tmp/logs/cli.log"; then
+    pass "mnist_nb_train --subset 200 --epochs 1 ($(since $start)): $(grep '^complete:' "$tmp/logs/cli.log" | sed "s|$tmp|\$tmp|g")"
+  else fail "mnist_nb_train --subset 200 --epochs 1 (no 'complete:' summary or nonzero exit):"; tail_of "$tmp/logs/cli.log"; fi
+  if (cd "$tmp" && "$py" - "$tmp/cli/mnist_learner.pkl" <<'EOF'
+import sys, warnings
+warnings.filterwarnings('ignore', message='load_learner` uses')
+from fastai.learner import load_learner
+from mnist_nb.data import mnist_path
+path = mnist_path()
+digit = sorted(d for d in (path/'testing').iterdir() if d.is_dir())[0]
+png = sorted(digit.glob('*.png'))[0]
+learn = load_learner(sys.argv[1])
+with learn.no_bar(): pred, idx, probs = learn.predict(png)
+print(f"{png.relative_to(path)} (a {digit.name}) predicted as {pred!r}, p={float(probs[idx]):.2f} (1 epoch on 200 images)")
+EOF
+  ) >"$tmp/logs/predict.log" 2>&1; then pass "load_learner + predict with the exported learner: $(tail -1 "$tmp/logs/predict.log")"
+  else fail "load_learner + predict with the exported learner:"; tail_of "$tmp/logs/predict.log"; fi
+else fail "the training command (not run: no venv)"; fail "load_learner + predict (not run: no venv)"; fi
+
+# 5. SIGINT after the first finished epoch (as run.json records it), then the same command again resumes.
+if [ "$venv_ok" = 1 ]; then
+  cmd=(mnist_nb_train --subset 200 --epochs 3 --out "$tmp/resume")
+  (cd "$tmp" && exec "${cmd[@]}") >"$tmp/logs/resume1.out" 2>"$tmp/logs/resume1.err" &
+  bg_pid=$!
+  epochs_done() { "$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["history"]))' "$tmp/resume/run.json" 2>/dev/null || echo 0; }
+  waited=0
+  while kill -0 "$bg_pid" 2>/dev/null && [ "$(epochs_done)" -lt 1 ] && [ "$waited" -lt 3000 ]; do sleep 0.1; waited=$((waited + 1)); done
+  kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid"; rc=$?; bg_pid=
+  message=$(tail -1 "$tmp/logs/resume1.err")
+  if [ "$rc" = 130 ] && [[ "$message" == *"interrupted after epoch"* ]]; then
+    pass "SIGINT after $(epochs_done) epoch(s): exit 130, '$message'"
+  else fail "SIGINT after $(epochs_done) epoch(s): exit $rc (want 130), last stderr line '$message' (want 'interrupted after epoch')"
+    tail_of "$tmp/logs/resume1.err"; fi
+  if (cd "$tmp" && "${cmd[@]}") >"$tmp/logs/resume2.log" 2>&1 && grep '^complete:' "$tmp/logs/resume2.log" | grep -q 'resumed 1x'; then
+    pass "the same command again resumes: $(grep '^complete:' "$tmp/logs/resume2.log" | sed "s|$tmp|\$tmp|g")"
+  else fail "the same command again (want exit 0 and a summary with 'resumed 1x'):"; tail_of "$tmp/logs/resume2.log"; fi
+else fail "interrupted run (not run: no venv)"; fail "resumed run (not run: no venv)"; fi
+
+# 6. Last, as it breaks the venv: fastai 2.8.7 beside fastcore 2 is refused by `import mnist_nb`, in one line.
+if [ "$venv_ok" = 1 ]; then
+  fastcore_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('fastcore'))")
+  if pip install -q --no-deps fastai==2.8.7 >"$tmp/logs/broken.log" 2>&1; then
+    if (cd "$tmp" && "$py" -c 'import mnist_nb') >"$tmp/logs/import.out" 2>"$tmp/logs/import.err"; then
+      fail "import mnist_nb with fastai 2.8.7 and fastcore $fastcore_v: it imported (want a refusal)"
+    else
+      line=$(tail -1 "$tmp/logs/import.err")
+      if [[ "$line" == *"fastai 2.8.7"* && "$line" == *"fastcore $fastcore_v"* && "$line" == *"pip install -U 'fastai>=2.8.8'"* ]]; then
+        pass "import mnist_nb refuses fastai 2.8.7 with fastcore $fastcore_v: $line"
+      else fail "import mnist_nb with fastai 2.8.7: the last stderr line does not name fastai 2.8.7, fastcore $fastcore_v and the fix:"
+        tail_of "$tmp/logs/import.err"; fi
+    fi
+  else fail "pip install --no-deps fastai==2.8.7:"; tail_of "$tmp/logs/broken.log"; fi
+else fail "the broken combination (not run: no venv)"; fi
+
+echo "versions: $versions"
+echo "current stack took $((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s"
+echo "current stack: $passed passed, $failed failed"
+[ "$failed" = 0 ]
