@@ -64,7 +64,7 @@ def tensor_loader(x, # inputs, one row per item
 def tensor_dls(train, # `(x, y)` training tensors
                valid, # `(x, y)` validation tensors
                bs:int=256, # batch size
-               shuffle:bool=True, # shuffle the training batches (the posts did not)
+               shuffle:bool=True, # shuffle the training batches (posts 000, 001 and 004 did not)
               ) -> DataLoaders:
     "fastai `DataLoaders` from `(x, y)` tensor pairs: `train` shuffled, `valid` in order"
     return DataLoaders(tensor_loader(*train, bs=bs, shuffle=shuffle), tensor_loader(*valid, bs=bs))
