@@ -1,28 +1,21 @@
 #!/usr/bin/env bash
-# The full-data resnet18 runs of 05_resnet18, as run once on a CUDA machine to make the committed runs/ folders.
-# Every run is `mnist_nb_train` (here `python -m mnist_nb.train`), so the same lines work on a CPU, only slower;
-# a run cut off by the time budget resumes from its last epoch when started again.
+# The resnet18 seed runs of tools/resnet18_seed_runs.txt on a lent CUDA machine, all at once, within a time budget.
+# Every run is `mnist_nb_train` (here `python -m mnist_nb.train`) reading presized tensors, so the loaders are not the
+# limit; a run cut off by the budget resumes from its last epoch when started again (here or on the CPU), and a run
+# already complete is skipped. The run.json files it writes are the records to commit.
 # Usage: MNIST_NB_DATA=<folder of MNIST IDX files> tools/gpu_runs.sh <log folder> [seconds of budget]
 set -u
+cd "$(dirname "$0")/.."
 logs=$1; budget=${2:-500}; start=$(date +%s)
 mkdir -p "$logs" runs
-train() {
-  local name=$1; shift
-  local left=$(( budget - ($(date +%s) - start) ))
-  if [ "$left" -lt 30 ]; then echo "$name: not started, budget spent" >>"$logs/summary.txt"; return; fi
-  timeout "$left" python -m mnist_nb.train --out "runs/$name" "$@" >"$logs/$name.log" 2>&1
-  echo "$name: exit $? at $(( $(date +%s) - start ))s: $(tail -1 "$logs/$name.log")" >>"$logs/summary.txt"
-}
 python -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" >>"$logs/summary.txt" 2>&1
-python -c "from mnist_nb.data import mnist_path; mnist_path()"   # materialise the PNG folders once, before the parallel runs
-# The post's schedule with its flips, and without them; then the cheapest from-scratch recipe, and seed proxies.
-train resnet18-post-flips --schedule post --flips --workers 3 &
-train resnet18-post-noflips --schedule post --workers 3 &
-(train resnet18-one-cycle-5 --schedule one_cycle --epochs 5 --lr 1e-2 --workers 3
- train resnet18-fine-tune-flips-seed1 --flips --seed 1 --workers 3
- train resnet18-fine-tune-seed1 --seed 1 --workers 3) &
-(train resnet18-one-cycle-10 --schedule one_cycle --epochs 10 --lr 1e-2 --workers 3
- train resnet18-fine-tune-flips-seed2 --flips --seed 2 --workers 3
- train resnet18-fine-tune-seed2 --seed 2 --workers 3) &
+# materialise the PNG folders and the presized tensors once, before the parallel runs
+python -c "from mnist_nb.data import mnist_path; from mnist_nb.resnet import presized_files; presized_files(mnist_path())"
+while read -r name flags; do
+  left=$(( budget - ($(date +%s) - start) ))
+  # shellcheck disable=SC2086
+  (timeout "$left" python -m mnist_nb.train --out "runs/$name" $flags >"$logs/$name.log" 2>&1
+   echo "$name: exit $? at $(( $(date +%s) - start ))s: $(tail -1 "$logs/$name.log")" >>"$logs/summary.txt") &
+done < <(grep -v '^#' tools/resnet18_seed_runs.txt)
 wait
 echo "all done at $(( $(date +%s) - start ))s" >>"$logs/summary.txt"
