@@ -37,7 +37,11 @@ run_one() {
 }
 export -f run_one; export bin tmp
 mkdir -p "$tmp/logs"
-printf '%s\n' nbs/*.ipynb | xargs -P 2 -I{} bash -c 'run_one "$1"' _ {}
+# The notebooks with the longest fast path start first, so that the two workers finish together (a fresh clone's
+# `make test` measured 92_train 95 s, 00_data 35 s, 05_resnet18 29 s; every other notebook under 26 s).
+longest_first=(nbs/92_train.ipynb nbs/00_data.ipynb nbs/05_resnet18.ipynb)
+{ printf '%s\n' "${longest_first[@]}"; printf '%s\n' nbs/*.ipynb | grep -vxF -f <(printf '%s\n' "${longest_first[@]}"); } |
+  xargs -P 2 -I{} bash -c 'run_one "$1"' _ {}
 passed=0; failed=0
 for nb in nbs/*.ipynb; do
   log="$tmp/logs/$(basename "$nb").log"
