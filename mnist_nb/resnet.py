@@ -8,23 +8,19 @@ __all__ = ['mnist_files', 'presized_images', 'PresizedDL', 'presized_files', 'mn
            'plot_confusion', 'current_name', 'plot_top_losses']
 
 # %% ../nbs/05_resnet18.ipynb #943214ff
-import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, time
-from contextlib import contextmanager
+import hashlib, itertools, json, math, random, re, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 import torchvision
-from filelock import FileLock, Timeout
 
-from .data import mnist_path, data_source, check_mnist_layout, cache_root
-from .results import repo_root, save_json, write_atomically, fix_plum_pickling, verdict
+from .data import mnist_path, data_source, cache_root
+from .results import repo_root, write_atomically
 
 # %% ../nbs/05_resnet18.ipynb #65e02988
 from fastai.vision.all import *
-from fastai.distributed import *
-from fastcore.script import call_parse, store_true
 
 # %% ../nbs/05_resnet18.ipynb #ba5af3cb
 def mnist_files(path, # Folder of MNIST PNGs in fastai's layout
