@@ -12,7 +12,7 @@ from torch import nn
 from fastai.data.load import DataLoader
 from fastai.optimizer import SGD
 from mnist_nb.data import mnist_path, data_source, load_digits
-from mnist_nb.baseline import train_model, tensor_dls
+from mnist_nb.sgd import train_model, tensor_dls
 from mnist_nb.losses import cross_entropy_loss
 from mnist_nb.full import flatten_digits
 

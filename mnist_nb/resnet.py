@@ -17,7 +17,7 @@ import torch
 import torchvision
 
 from .data import mnist_path, data_source, cache_root
-from .results import repo_root, write_atomically
+from .saving import repo_root, write_atomically
 
 # %% ../nbs/05_resnet18.ipynb #65e02988
 from fastai.vision.all import *

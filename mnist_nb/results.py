@@ -4,104 +4,23 @@
 
 # %% ../nbs/06_results.ipynb #60aeecb5
 from __future__ import annotations
-import copyreg, json, math, os, pickle, re, tempfile, time
+import json, math, os, re, time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import plum
 from scipy import stats
 
 from .replay import printed_decimals, replay_matches
+from .saving import repo_root, write_atomically, _project_folder
 
 # %% auto #0
-__all__ = ['TOLERANCE', 'MIN_SEEDS', 'VERDICTS', 'FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'CLASS_COLOURS', 'repo_root',
-           'write_atomically', 'save_json', 'fix_plum_pickling', 'save_figure', 'prediction_interval', 'outcome_groups',
-           'verdict', 'seed_stats', 'library_versions', 'this_device', 'Stopwatch', 'record_result', 'load_results',
-           'plot_seed_band', 'results_table', 'notebook_summary', 'sweep_line', 'sweep_summary', 'markdown_table',
-           'comparison', 'report_table', 'declared_counts', 'output_texts', 'shows_value', 'shows_result',
-           'plot_forest']
-
-# %% ../nbs/06_results.ipynb #86d9c000
-def repo_root() -> Path:
-    "The project folder: the nearest one at or above the working directory with `settings.ini`"
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder/'settings.ini').exists(): return folder
-    raise FileNotFoundError(f"{here}: no settings.ini here or above; run the notebooks from inside the mnist_nb project")
-
-def _in_test() -> bool: return bool(os.environ.get('IN_TEST'))
-
-def write_atomically(dest, # the file to write
-                     write, # `write(tmp_path)` fills the temporary file
-                    ) -> Path:
-    "Write `dest` whole or not at all: `write(tmp)` fills a temp file beside it, renamed over `dest`"
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
-
-def _project_folder(folder, name:str) -> Path|None:
-    "`folder`, or the project's folder `name` (`None` under `nbdev_test`, which must not write)"
-    if folder is not None: return Path(folder)
-    return None if _in_test() else repo_root()/name
-
-# %% ../nbs/06_results.ipynb #5add5660
-def _json_safe(o):
-    "`o` with NaN and infinities as `None`, numpy or torch scalars as Python numbers"
-    if isinstance(o, dict): return {k: _json_safe(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_json_safe(v) for v in o]
-    if hasattr(o, 'tolist') and getattr(o, 'ndim', None) == 0: o = o.tolist()
-    if isinstance(o, float) and not math.isfinite(o): return None
-    return o
-
-def save_json(obj, # Anything `json` can write, with NaN, infinity and numpy/torch scalars allowed
-              dest): # File to write
-    "Write `obj` to `dest` as strict JSON (NaN and infinity as `null`), atomically"
-    text = json.dumps(_json_safe(obj), indent=1, allow_nan=False)
-    return write_atomically(dest, lambda tmp: tmp.write_text(text + '\n'))
-
-# %% ../nbs/06_results.ipynb #86bbcd51
-def _restore_plum_function(state:dict):
-    "A plum `Function` rebuilt by its constructor (a fresh lock), with its pickled attributes"
-    f = plum.Function(state['_f'])
-    for name, value in state.items(): setattr(f, name, value)
-    return f
-
-def _reduce_plum_function(f):
-    "How `pickle` saves a plum `Function`: its attributes without the lock"
-    return _restore_plum_function, ({k: v for k, v in f.__getstate__().items() if k != '_lock'},)
-
-def fix_plum_pickling() -> bool:
-    "Make plum `Function`s (so fastai transforms) picklable if they are not; `True` if needed"
-    try:
-        pickle.dumps(plum.Function(abs))
-        return False
-    except TypeError:
-        copyreg.pickle(plum.Function, _reduce_plum_function)
-        return True
-
-# %% ../nbs/06_results.ipynb #9b5e0e54
-def save_figure(fig, # a matplotlib figure
-                name:str, # file name without `.png`
-                folder=None, # default: the project's `images/`
-               ) -> Path|None:
-    "Save `fig` as `<name>.png` in `folder` (default: `images/`; not under `nbdev_test`)"
-    folder = _project_folder(folder, 'images')
-    if folder is None: return None
-    dest = folder/f'{name}.png'
-    write_atomically(dest, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight'))
-    return dest
+__all__ = ['TOLERANCE', 'MIN_SEEDS', 'VERDICTS', 'FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'CLASS_COLOURS',
+           'prediction_interval', 'outcome_groups', 'verdict', 'seed_stats', 'library_versions', 'this_device',
+           'Stopwatch', 'record_result', 'load_results', 'plot_seed_band', 'results_table', 'notebook_summary',
+           'sweep_line', 'sweep_summary', 'markdown_table', 'comparison', 'report_table', 'declared_counts',
+           'output_texts', 'shows_value', 'shows_result', 'plot_forest']
 
 # %% ../nbs/06_results.ipynb #3a9aa67e
 TOLERANCE = {'accuracy': 0.005, 'loss': 0.02}  # ε per metric: how far outside the interval is still *close*

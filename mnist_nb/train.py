@@ -9,7 +9,7 @@ __all__ = ['CHECKPOINT_FILE', 'RECORD_FILE', 'LOCK_FILE', 'LEARNER_FILE', 'SCHED
            'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
 
 # %% ../nbs/92_train.ipynb #d708820e
-import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, time
+import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +20,8 @@ import torchvision
 from filelock import FileLock, Timeout
 
 from .data import mnist_path, data_source, check_mnist_layout, cache_root
-from .results import repo_root, save_json, write_atomically, fix_plum_pickling, verdict
+from .saving import repo_root, save_json, write_atomically, fix_plum_pickling
+from .results import verdict
 
 # %% ../nbs/92_train.ipynb #0a79f5b3
 from fastai.vision.all import *
@@ -429,6 +430,12 @@ def _interrupted(out:Path) -> str:
 
 def _raise_terminated(signum, frame): raise Terminated()
 
+def _catch_signals():
+    "SIGTERM raises `Terminated`, SIGINT `KeyboardInterrupt`; off the main thread (which alone sets them) a no-op"
+    if threading.current_thread() is not threading.main_thread(): return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even where the shell started us ignoring it
+
 @call_parse
 def main(
     data:str=None, # Folder of MNIST PNGs in fastai's layout (default: `mnist_path()`, downloaded or offline digits)
@@ -457,8 +464,7 @@ def main(
     except (OSError, ValueError) as e: refuse(e)
     if restart and rank_distrib() == 0:
         for name in (CHECKPOINT_FILE, RECORD_FILE, LEARNER_FILE): (out/name).unlink(missing_ok=True)
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even where the shell started us ignoring it
+    _catch_signals()
     try:
         run = train_run(path, out, steps, arch=arch, flips=flips, bs=bs, per_split=subset, seed=seed,
                         workers=workers, export=True)

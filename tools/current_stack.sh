@@ -83,7 +83,7 @@ if [ "$venv_ok" = 1 ]; then
   start=$SECONDS
   # fastbook (the course's helpers, which the notebooks import) and execnb, newest, as a user of the current stack
   # has them; ipykernel and nbclient to run the notebooks in a Jupyter kernel, as on Colab (execnb 0.3 runs cells off
-  # the main thread, where 92_train's signal handling cannot run: see tools/fast_path.py); twine for the metadata
+  # the main thread, where no signal handler can be set: see tools/fast_path.py); twine for the metadata
   # check. Then the build: the sdist, then the wheel last.
   if { pip install -q -U fastbook execnb twine ipykernel nbclient &&
        pip install -q --no-deps --force-reinstall "$sdist" && pip install -q --no-deps --force-reinstall "$wheel"; } >"$tmp/logs/extras.log" 2>&1; then

@@ -7,7 +7,7 @@
 cells flagged with a `tst_flags` flag of settings.ini (`#| slow`, `#|slow`) or `#| eval: false` skipped, and a stop
 at the first error. The cells run in a Jupyter kernel through nbclient (as in Jupyter and on Colab: on the kernel's
 main thread); `--runner execnb` runs them with execnb's `CaptureShell` instead, which in execnb 0.3 runs cells off
-the main thread, where `signal.signal` raises. nbdev itself cannot be installed beside fastcore 2, so a cell whose
+the main thread, where `signal.signal` raises (`mnist_nb_train`'s `main` then leaves the handlers alone). nbdev itself cannot be installed beside fastcore 2, so a cell whose
 only statements are `from nbdev.showdoc import show_doc`, `show_doc(...)` calls, `import nbdev` or
 `nbdev.nbdev_export()` is skipped and counted; a cell that mixes such a statement with other code fails the
 notebook before it runs, so a skip never hides a test. Prints one line per notebook and exits 1 if any failed;
@@ -112,7 +112,8 @@ class KernelRunner:
 
 class CaptureShellRunner:
     """Cells run by execnb's `CaptureShell` in this process. execnb 0.3 runs them on a thread of its own, not the main
-    thread (execnb 0.1, which nbdev_test uses in the lock tier, ran them on the main thread): `signal.signal` fails there"""
+    thread (execnb 0.1, which nbdev_test uses in the lock tier, ran them on the main thread): `signal.signal` fails there,
+    so `mnist_nb_train`'s `main` sets no handlers there"""
     def __init__(self, nb_path:Path):
         from execnb.shell import CaptureShell
         os.chdir(nb_path.parent); self.shell = CaptureShell(nb_path)

@@ -14,33 +14,9 @@ from fastai.data.core import DataLoaders
 from .data import load_digits
 
 # %% auto #0
-__all__ = ['mnist_distance', 'NearestMean', 'threes_sevens', 'tensor_loader', 'tensor_dls', 'init_params', 'linear1',
-           'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model', 'posts_validate_epoch',
-           'learner_history', 'simple_net', 'per_digit_accuracy']
-
-# %% ../nbs/01_pixel_mean_baseline.ipynb #8faf9e04
-def mnist_distance(a, # images `[...,28,28]`, e.g. a batch
-                   b, # images broadcastable against `a`, e.g. one mean image
-                  ):
-    "Mean absolute pixel difference between `a` and `b` over their last two axes"
-    return (a - b).abs().mean((-1, -2))
-
-# %% ../nbs/01_pixel_mean_baseline.ipynb #2b6e4329
-class NearestMean:
-    "Classify images by the class whose mean image is nearest, as measured by `mnist_distance`"
-    def fit(self, x, y):
-        "Store the classes in `y` and the mean image of each"
-        self.classes = torch.unique(y)
-        self.means = torch.stack([x[y == c].float().mean(0) for c in self.classes])
-        return self
-
-    def distances(self, x):
-        "Distance from each image in `x` (`[N,h,w]`) to each class mean: `[N, classes]`"
-        return mnist_distance(x.float()[:, None], self.means[None])
-
-    def predict(self, x):
-        "The class of the nearest mean for each image in `x`"
-        return self.classes[self.distances(x).argmin(1)]
+__all__ = ['threes_sevens', 'tensor_loader', 'tensor_dls', 'init_params', 'linear1', 'batch_accuracy', 'BasicOptim',
+           'train_epoch', 'validate_epoch', 'train_model', 'posts_validate_epoch', 'learner_history', 'simple_net',
+           'per_digit_accuracy']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #0a3dd48d
 def threes_sevens(folder) -> tuple[torch.Tensor, torch.Tensor]:
