@@ -72,7 +72,7 @@ def verdict(post_value:float, # the post's number
     if len(groups) > 1:
         near = min(range(len(groups)), key=lambda i: max(groups[i][0] - post_value, post_value - groups[i][-1], 0))
         parts = ' and '.join(f"{len(g)} at {g[0]:.4f}–{g[-1]:.4f}" for g in groups)
-        detail = f"unstable: seeds split {parts}; the post's value is nearest the {len(groups[near])}"
+        detail = f"unstable: seeds split {parts}; the post's value is nearest the group of {len(groups[near])}"
         out.update(verdict='unstable', groups=[[len(g), round(g[0], 4), round(g[-1], 4)] for g in groups], post_group=near)
         if len(groups[near]) >= MIN_SEEDS:
             low, high = prediction_interval(groups[near])
