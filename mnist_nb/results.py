@@ -73,7 +73,8 @@ def verdict(post_value:float, # the post's number
         near = min(range(len(groups)), key=lambda i: max(groups[i][0] - post_value, post_value - groups[i][-1], 0))
         parts = ' and '.join(f"{len(g)} at {g[0]:.4f}–{g[-1]:.4f}" for g in groups)
         detail = f"unstable: seeds split {parts}; the post's value is nearest the group of {len(groups[near])}"
-        out.update(verdict='unstable', groups=[[len(g), round(g[0], 4), round(g[-1], 4)] for g in groups], post_group=near)
+        out.update(verdict='unstable', groups=[[len(g), round(g[0], 4), round(g[-1], 4)] for g in groups], post_group=near,
+                   center=round(float(np.mean(groups[near])), 6))  # the forest plot measures from this group's mean
         if len(groups[near]) >= MIN_SEEDS:
             low, high = prediction_interval(groups[near])
             cls, words = _position(post_value, low, high, tol)
