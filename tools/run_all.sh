@@ -29,7 +29,7 @@ up_to_date() {
 }
 
 # What a post notebook's summary table shows, from the records in results/<notebook>.json (which its appendix writes).
-summary_of() { "$bin/python" -c "from mnist_nb.results import notebook_summary; print(notebook_summary('$1').to_csv())"; }
+summary_of() { "$bin/python" -c "from mnist_nb.results import notebook_summary; print(notebook_summary('$1').to_csv())" 2>/dev/null || true; }
 
 execute() {
   local nb="$1" name start log took summary
@@ -42,8 +42,7 @@ execute() {
   start=$(date +%s)
   summary=$(summary_of "$name")
   run_once "$nb" "$log"
-  # A post notebook's summary, at the top, reads the records its appendix rewrites at the end. If this run changed
-  # what it shows, it shows the old records: run it once more, which reads the new (the same seeds give the same).
+  # The summary was read before the appendix rewrote the records (see the top of this file): one more run reads them.
   if [ "$(summary_of "$name")" != "$summary" ]; then
     echo "  its records changed what its summary shows: running it again, so that the summary shows the new ones"
     run_once "$nb" "$log"
