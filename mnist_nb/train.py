@@ -187,11 +187,11 @@ class TrainingRun:
         for left in [*self.out.glob(f'.{CHECKPOINT_FILE}.*'), *self.out.glob(f'.{LEARNER_FILE}.partial'),
                      *self.out.glob(f'.{RECORD_FILE}.*')]:
             left.unlink(missing_ok=True)  # temp files of a write that was interrupted
-        file, record_file = self.out/CHECKPOINT_FILE, self.out/RECORD_FILE
+        file, record_file, learner = self.out/CHECKPOINT_FILE, self.out/RECORD_FILE, self.out/LEARNER_FILE
         record = _read_record(record_file) if record_file.exists() else None
-        if not file.exists():
-            if record is None or not record['complete']: return False  # an unfinished run's weights are gone
-            learner = self.out/LEARNER_FILE
+        finished = record is not None and record['complete']
+        if not file.exists() or (finished and learner.exists()):  # a finished, exported run is left as it is
+            if not finished: return False  # an unfinished run's weights are gone
             if not learner.exists():
                 if record_ok:
                     self._load_state(record, record_only=True); return True
@@ -205,6 +205,7 @@ class TrainingRun:
             return True
         ckpt = self._load_checkpoint(record)
         self._load_state(ckpt['state'])
+        self.files[CHECKPOINT_FILE] = file_hash(file)  # the state saved inside a checkpoint predates its hash
         if not self.complete:
             self.resumes.append(dict(step=self.steps[self.step]['name'], epoch=self.epoch))
             self._prepare(self.steps[self.step])

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The resnet18 seed runs of tools/resnet18_seed_runs.txt on this machine's CPU, in the background:
 #   nohup tools/resnet18_seeds.sh >/dev/null 2>&1 &
-# Two lanes run side by side, one torch thread each (on 2 cores that trains more images per second in all than one
-# run on two threads). Each run is `mnist_nb_train` into its own folder under runs/, so a lane that is stopped resumes
-# each run from its last epoch when started again; a complete run is skipped.
+# Two lanes run side by side, one torch thread each: on 2 cores that trains more images per second in all than one
+# run on two threads (`benchmarks/resnet18_lanes.py` measures both ways side by side; `make benchmarks` prints it).
+# Each run is `mnist_nb_train` into its own folder under runs/, so a lane that is stopped resumes each run from its
+# last epoch when started again; a complete run is skipped.
 # Logs: runs/.logs/<run>.log (not in git). When a run completes, rerun 05 (`NB=05_resnet18 make run`) and commit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
