@@ -4,7 +4,6 @@
 
 # %% ../nbs/02_loss_exploration.ipynb #6e90f431
 from __future__ import annotations
-import mnist_nb
 import torch
 import torch.nn.functional as F
 

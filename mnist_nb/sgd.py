@@ -4,46 +4,13 @@
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #78521776
 from __future__ import annotations
-import mnist_nb
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler, TensorDataset
-from torch.utils.data import DataLoader as TorchDataLoader
-from fastai.data.core import DataLoaders
-from .data import load_digits
 
 # %% auto #0
-__all__ = ['threes_sevens', 'tensor_loader', 'tensor_dls', 'init_params', 'linear1', 'batch_accuracy', 'BasicOptim',
-           'train_epoch', 'validate_epoch', 'train_model', 'posts_validate_epoch', 'learner_history', 'simple_net',
-           'per_digit_accuracy']
-
-# %% ../nbs/01_pixel_mean_baseline.ipynb #0a3dd48d
-def threes_sevens(folder) -> tuple[torch.Tensor, torch.Tensor]:
-    "The 3s and 7s of a split folder, flat: floats `[N,784]` in 0-1, labels `[N,1]` (3 -> 1)"
-    x, y = load_digits(folder, digits=[3, 7])
-    return x.view(-1, 28*28).float()/255, (y == 3).long()[:, None]
-
-# %% ../nbs/01_pixel_mean_baseline.ipynb #081e8412
-def tensor_loader(x, # inputs, one row per item
-                  y, # targets, one row per item
-                  bs:int=256, # batch size; the last batch may be smaller
-                  shuffle:bool=False, # a new random order every epoch (else the tensors' order)
-                 ) -> TorchDataLoader:
-    "A PyTorch `DataLoader` over `(x, y)` that indexes whole batches, with its own generator"
-    seed = int(torch.randint(2**62, ())) if shuffle else 0  # the only draw from torch's global generator
-    rng = torch.Generator().manual_seed(seed)
-    dset = TensorDataset(x, y)
-    sampler = BatchSampler((RandomSampler(dset, generator=rng) if shuffle else SequentialSampler(dset)), bs, drop_last=False)
-    return TorchDataLoader(dset, sampler=sampler, batch_size=None, generator=rng)
-
-def tensor_dls(train, # `(x, y)` training tensors
-               valid, # `(x, y)` validation tensors
-               bs:int=256, # batch size
-               shuffle:bool=True, # shuffle the training batches (posts 000, 001 and 004 did not)
-              ) -> DataLoaders:
-    "fastai `DataLoaders` from `(x, y)` tensor pairs: `train` shuffled, `valid` in order"
-    return DataLoaders(tensor_loader(*train, bs=bs, shuffle=shuffle), tensor_loader(*valid, bs=bs))
+__all__ = ['init_params', 'linear1', 'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model',
+           'posts_validate_epoch', 'learner_history', 'simple_net']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #905fa420
 def init_params(size, # shape of the tensor
@@ -143,20 +110,3 @@ def simple_net(outputs:int=1, # activations out: 1 for `mnist_loss`, 2 or 10 for
               ) -> nn.Sequential:
     "fastbook's small net: `n_in` pixels, `hidden` ReLU units, `outputs` activations"
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, outputs))
-
-# %% ../nbs/01_pixel_mean_baseline.ipynb #079e7bfe
-def per_digit_accuracy(preds, # predicted digit per image
-                       targets, # true digit per image
-                      ) -> pd.DataFrame:
-    "Per true digit: images, correct, accuracy, its commonest wrong answer, others taken for it"
-    preds, targets = preds.view(-1).long(), targets.view(-1).long()
-    n_classes = int(max(preds.max(), targets.max())) + 1
-    rows = []
-    for d in targets.unique().tolist():
-        mine = preds[targets == d]
-        wrong = torch.bincount(mine[mine != d], minlength=n_classes)
-        rows.append(dict(digit=d, images=len(mine), correct=int((mine == d).sum()),
-                         accuracy=(mine == d).float().mean().item(),
-                         mistaken_for=int(wrong.argmax()) if wrong.sum() else None, times=int(wrong.max()),
-                         predicted_wrongly_as_it=int(((preds == d) & (targets != d)).sum())))
-    return pd.DataFrame(rows).set_index('digit')

@@ -20,8 +20,7 @@ import torchvision
 from filelock import FileLock, Timeout
 
 from .data import mnist_path, data_source, check_mnist_layout, cache_root
-from .saving import repo_root, save_json, write_atomically, fix_plum_pickling
-from .results import verdict
+from .files import repo_root, save_json, write_atomically
 
 # %% ../nbs/92_train.ipynb #0a79f5b3
 from fastai.vision.all import *
@@ -29,8 +28,8 @@ from fastai.distributed import *
 from fastcore.script import call_parse, store_true
 
 # %% ../nbs/92_train.ipynb #864d17a4
-from .resnet import (mnist_files, mnist_datablock, PresizedDL, get_arch, fit_step, fine_tune_steps,
-                             post_schedule)
+from .loaders import mnist_files, mnist_datablock, PresizedDL
+from .schedules import get_arch, fit_step, fine_tune_steps, post_schedule
 
 # %% ../nbs/92_train.ipynb #ffa2ea29
 def _lr(lr): return slice(*lr) if isinstance(lr, (list, tuple)) else lr
@@ -231,7 +230,6 @@ class TrainingRun:
     def export(self):
         "Export the trained learner as `mnist_learner.pkl` via a temporary name; its hash goes in `run.json`"
         if not self.trained: raise RunError(f"{self.out}: no trained weights to export (nothing was trained or loaded)")
-        fix_plum_pickling()  # plum-dispatch 2.10 cannot pickle fastai's transforms otherwise (see 06_results)
         self.learn.export(f'.{LEARNER_FILE}.partial')
         os.replace(self.out/f'.{LEARNER_FILE}.partial', self.out/LEARNER_FILE)
         self.files[LEARNER_FILE] = file_hash(self.out/LEARNER_FILE)
