@@ -12,9 +12,10 @@ from torch import nn
 from fastai.data.load import DataLoader
 from fastai.optimizer import SGD
 from mnist_nb.data import mnist_path, data_source, load_digits
-from mnist_nb.sgd import train_model, tensor_dls
+from mnist_nb.sgd import train_model
+from mnist_nb.loaders import tensor_dls
 from mnist_nb.losses import cross_entropy_loss
-from mnist_nb.full import flatten_digits
+from mnist_nb.loaders import flatten_digits
 
 def posts_loaders(train, valid, bs):
     "The posts' loaders: fastai's `DataLoader` over lists of (image, label) pairs, both shuffled as in post 002"

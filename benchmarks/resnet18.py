@@ -9,7 +9,8 @@
 `measure()` returns rows of seconds per 1,000 images for each way, so that the ratio reads like the other
 benchmarks' (above 1: the second way is faster). No thresholds."""
 from mnist_nb.data import mnist_path
-from mnist_nb.resnet import mnist_datablock, images_per_second
+from mnist_nb.loaders import mnist_datablock
+from mnist_nb.schedules import images_per_second
 from mnist_nb.train import PhaseTimer
 from fastai.vision.all import set_seed, vision_learner, resnet18, accuracy
 

@@ -14,7 +14,8 @@ import json, sys, torch
 torch.set_num_threads(int(sys.argv[1]))
 from fastai.vision.all import set_seed
 from mnist_nb.data import mnist_path
-from mnist_nb.resnet import mnist_datablock, images_per_second
+from mnist_nb.loaders import mnist_datablock
+from mnist_nb.schedules import images_per_second
 set_seed(42, reproducible=True)
 dls = mnist_datablock(per_split=1280, flips=True, presized=True).dataloaders(mnist_path(), bs=64, num_workers=0)
 print('ready', flush=True)

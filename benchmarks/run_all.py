@@ -13,7 +13,7 @@ import pandas as pd
 here = Path(__file__).parent
 sys.path.insert(0, str(here))
 from mnist_nb.data import data_source, mnist_path
-from mnist_nb.saving import save_figure
+from mnist_nb.figures import save_figure
 
 if __name__ == '__main__':
     print(data_source(mnist_path()), '\n')

@@ -10,7 +10,7 @@ logs=$1; budget=${2:-500}; start=$(date +%s)
 mkdir -p "$logs" runs
 python -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" >>"$logs/summary.txt" 2>&1
 # materialise the PNG folders and the presized tensors once, before the parallel runs
-python -c "from mnist_nb.data import mnist_path; from mnist_nb.resnet import presized_files; presized_files(mnist_path())"
+python -c "from mnist_nb.data import mnist_path; from mnist_nb.loaders import presized_files; presized_files(mnist_path())"
 while read -r name flags; do
   left=$(( budget - ($(date +%s) - start) ))
   # shellcheck disable=SC2086
