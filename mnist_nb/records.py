@@ -112,6 +112,10 @@ def _sizes(sizes) -> str:
 
 def _spread(low, high) -> str: return '' if pd.isna(low) or low == high else f'{low:.4f}–{high:.4f}'
 
+def _seeds_interval(values) -> list|None:
+    "The 95% prediction interval of a record's seeds, when it has enough and no verdict gave one"
+    return list(prediction_interval(values)) if isinstance(values, list) and len(values) >= MIN_SEEDS else None
+
 def _interval(iv) -> str: return f'{iv[0]:.4f}–{iv[1]:.4f}' if isinstance(iv, list) else ''
 
 def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
@@ -119,7 +123,7 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
     "One row per record: post, experiment, published, ours, interval, seeds, verdict and its numbers, data"
     df = load_results() if results is None else results
     for col in ('post', 'post_value', 'data_source', 'split_sizes', 'note', 'verdict', 'detail', 'n_seeds', 'min', 'max',
-                'interval', 'center', 'n_below', 'sweep_verdict', 'replay', 'replay_matches', 'declared_seeds', 'group_verdict'):
+                'interval', 'seeds', 'center', 'n_below', 'sweep_verdict', 'replay', 'replay_matches', 'declared_seeds', 'group_verdict'):
         if col not in df: df = df.assign(**{col: None})
     published = pd.to_numeric(df.post_value, errors='coerce')
     low, high = pd.to_numeric(df['min'], errors='coerce'), pd.to_numeric(df['max'], errors='coerce')
@@ -127,7 +131,8 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
         'post': df.post.fillna(''), 'notebook': df.notebook, 'experiment': df.experiment, 'metric': df.metric,
         'published': published, 'ours': df.value, 'difference': df.value - published,
         'spread': [_spread(a, b) for a, b in zip(low, high)], 'min': low, 'max': high,
-        'interval': [_interval(iv) for iv in df.interval], 'interval_bounds': df.interval, 'center': df.center,
+        'interval': [_interval(iv) if isinstance(iv, list) else _interval(_seeds_interval(v)) for iv, v in zip(df.interval, df.seeds)],
+        'interval_bounds': df.interval, 'center': df.center,
         'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'),
         'below': pd.to_numeric(df.n_below, errors='coerce').astype('Int64'),
         'verdict': df.verdict.fillna(''), 'detail': df.detail.fillna(''), 'sweep': df.sweep_verdict.fillna(''),
@@ -144,18 +149,20 @@ def _number(x, digits:int=4) -> str: return '' if x is None or pd.isna(x) else f
 
 def _verdict_text(r) -> str:
     "The verdict column: the class, the seeds' own where a replay decided it, the group's where seeds split"
-    if r.verdict == 'unstable' and r.group_verdict: return f'unstable; {r.group_verdict} within its group'
-    if r.sweep: return f'{r.verdict} (seeds: {r.sweep})'
-    return r.verdict
+    group = f'; {r.group_verdict} within its group' if r.group_verdict else ''
+    if not r.verdict: return 'no published number' if pd.isna(r.published) else ''
+    if r.sweep: return f'{r.verdict} (seeds: {r.sweep}{group})'
+    return f'{r.verdict}{group}'
 
 def summary_table(notebook:str|None=None, # e.g. `'01_pixel_mean_baseline'`; every notebook's records if `None`
                   results:pd.DataFrame|None=None, # `load_results()` by default
                  ) -> pd.DataFrame:
-    "Post, replayed, our seeds' mean and 95% interval, seeds and verdict per experiment, as text with 4 decimals"
+    "Post, replayed, our seeds' mean and 95% interval, seeds and verdict per experiment, as text with 4 decimals (every notebook's, with the post's id, if `notebook` is `None`)"
     table = results_table(results)
     if notebook is not None: table = table[table.notebook == notebook]
-    unstable = table.verdict.eq('unstable') & table.center.notna()
-    return pd.DataFrame({'post': table.published.map(_number), 'replayed': table.replay.map(_number),
+    unstable = (table.verdict.eq('unstable') | table.sweep.eq('unstable')) & table.center.notna()
+    columns = {} if notebook is not None else {'from post': table.post}
+    return pd.DataFrame({**columns, 'post': table.published.map(_number), 'replayed': table.replay.map(_number),
                          'our mean': table.center.where(unstable, table.ours).map(_number),
                          '95% interval': table.interval, 'seeds': table.seeds.map(lambda n: '' if pd.isna(n) else str(n)),
                          'verdict': table.apply(_verdict_text, axis=1)}).set_axis(table.experiment).rename_axis('experiment')
