@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['init_params', 'linear1', 'batch_accuracy', 'BasicOptim', 'train_epoch', 'validate_epoch', 'train_model',
+__all__ = ['init_params', 'linear1', 'batch_accuracy', 'validate_epoch', 'BasicOptim', 'train_epoch', 'train_model',
            'posts_validate_epoch', 'learner_history', 'simple_net']
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #905fa420
@@ -19,6 +19,7 @@ def init_params(size, # shape of the tensor
     "Random normal parameters of shape `size` and standard deviation `std`, with gradients"
     return (torch.randn(size)*std).requires_grad_()
 
+# %% ../nbs/01_pixel_mean_baseline.ipynb #98e9dc4b
 def linear1(xb, # a batch of flat images `[N,784]`
             weights, # `[784,outputs]`
             bias, # `[outputs]`
@@ -34,6 +35,15 @@ def batch_accuracy(preds, # activations: one column (sigmoid over 0.5 is class 1
     targets = targets.view(-1).long()
     predicted = (preds.view(-1).sigmoid() > 0.5).long() if preds.ndim == 1 or preds.shape[-1] == 1 else preds.argmax(-1)
     return (predicted == targets).float().mean()
+
+# %% ../nbs/01_pixel_mean_baseline.ipynb #22bd3635
+def validate_epoch(model, # anything that maps a batch to activations
+                   dl, # batches of `(x, y)`
+                   metric=batch_accuracy, # `metric(activations, y)`, a loss or a score
+                  ) -> float:
+    "Mean of `metric(model(xb), yb)` over `dl`, weighted by batch size, without gradients"
+    with torch.no_grad(): scores = [(metric(model(xb), yb).item(), len(xb)) for xb, yb in dl]
+    return sum(score*n for score, n in scores)/sum(n for _, n in scores)
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #8d78259e
 class BasicOptim:
@@ -64,14 +74,7 @@ def train_epoch(model, # anything that maps a batch to activations
         total, count = total + loss.item()*len(xb), count + len(xb)
     return total/count
 
-def validate_epoch(model, # anything that maps a batch to activations
-                   dl, # batches of `(x, y)`
-                   metric=batch_accuracy, # `metric(activations, y)`, a loss or a score
-                  ) -> float:
-    "Mean of `metric(model(xb), yb)` over `dl`, weighted by batch size, without gradients"
-    with torch.no_grad(): scores = [(metric(model(xb), yb).item(), len(xb)) for xb, yb in dl]
-    return sum(score*n for score, n in scores)/sum(n for _, n in scores)
-
+# %% ../nbs/01_pixel_mean_baseline.ipynb #f969855d
 def train_model(model, # anything that maps a batch to activations
                 train_dl, # training batches
                 valid_dl, # validation batches
