@@ -9,7 +9,8 @@ from fastai.data.load import DataLoader
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['FASTBOOK_SEED', 'fastbook_seed', 'posts_loader', 'printed_decimals', 'replay_matches', 'posts_train_linear']
+__all__ = ['FASTBOOK_SEED', 'fastbook_seed', 'posts_loader', 'printed_decimals', 'replay_matches', 'posts_train_linear',
+           'posts_train_epoch', 'posts_train_model']
 
 # %% ../nbs/90_replay.ipynb #4e6aaff8
 FASTBOOK_SEED = 42  # what `import fastbook` passes to `set_seed`
@@ -60,4 +61,37 @@ def posts_train_linear(params, # `[weights, bias]` of `linear1`, with gradients
                 p.data -= p.grad*lr
                 p.grad.zero_()
         with torch.no_grad(): scores.append(torch.stack([metric(xb@weights + bias, yb) for xb, yb in valid_dl]).mean().item())
+    return scores
+
+# %% ../nbs/90_replay.ipynb #2043c369
+from .sgd import posts_validate_epoch, batch_accuracy
+
+def posts_train_epoch(model, # anything that maps a batch to activations
+                      dl, # training batches, e.g. a `posts_loader`
+                      loss_func, # `loss_func(activations, y)`
+                      opt, # has `step` and `zero_grad`
+                     ) -> float:
+    "Post 000's `train_epoch`: an `opt` step per batch; the unweighted mean of the batch losses"
+    losses = []
+    for xb, yb in dl:
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    return sum(losses)/len(losses)
+
+def posts_train_model(model, # anything that maps a batch to activations
+                      dl, # training batches
+                      valid_dl, # validation batches
+                      loss_func, # `loss_func(activations, y)`
+                      opt, # has `step` and `zero_grad`
+                      epochs:int=10, # passes over `dl`
+                      metric=batch_accuracy, # `metric(activations, y)`, one score per batch
+                     ) -> list[float]:
+    "Post 000's `train_model`: per epoch, `posts_train_epoch`, then the posts' validation score rounded to 4 decimals"
+    scores = []
+    for _ in range(epochs):
+        posts_train_epoch(model, dl, loss_func, opt)
+        scores.append(round(posts_validate_epoch(model, valid_dl, metric), 4))
     return scores
