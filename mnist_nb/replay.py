@@ -9,7 +9,8 @@ from fastai.data.load import DataLoader
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['FASTBOOK_SEED', 'fastbook_seed', 'posts_loader', 'printed_decimals', 'replay_matches', 'posts_train_linear']
+__all__ = ['FASTBOOK_SEED', 'fastbook_seed', 'posts_loader', 'printed_decimals', 'replay_matches', 'posts_train_linear',
+           'posts_train_epoch']
 
 # %% ../nbs/90_replay.ipynb #4e6aaff8
 FASTBOOK_SEED = 42  # what `import fastbook` passes to `set_seed`
@@ -61,3 +62,19 @@ def posts_train_linear(params, # `[weights, bias]` of `linear1`, with gradients
                 p.grad.zero_()
         with torch.no_grad(): scores.append(torch.stack([metric(xb@weights + bias, yb) for xb, yb in valid_dl]).mean().item())
     return scores
+
+# %% ../nbs/90_replay.ipynb #5323ff32
+def posts_train_epoch(model, # anything that maps a batch to activations
+                      dl, # training batches, e.g. a shuffled `posts_loader`
+                      loss_func, # `loss_func(activations, y)`
+                      opt, # has `step` and `zero_grad`
+                     ) -> float:
+    "Post 002's `train_epoch`: a step on each batch of `dl`; the unweighted mean of the batch losses"
+    losses = []
+    for xb, yb in dl:
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    return sum(losses)/len(losses)
