@@ -71,7 +71,7 @@ def posts_train_epoch(model, # anything that maps a batch to activations
                       loss_func, # `loss_func(activations, y)`
                       opt, # has `step` and `zero_grad`
                      ) -> float:
-    "Post 000's `train_epoch`: an `opt` step per batch; the unweighted mean of the batch losses"
+    "Posts 000 and 002's `train_epoch`: an `opt` step per batch; the unweighted mean of the batch losses"
     losses = []
     for xb, yb in dl:
         loss = loss_func(model(xb), yb)
