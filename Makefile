@@ -48,6 +48,11 @@ test: venv
 test-current: venv
 	tools/current_stack.sh
 
+# A reader's Run all in that venv: the post notebooks 01-05, slow cells included, each one's time (about 20 minutes on
+# 2 cores; OUT=folder keeps the executed notebooks). The tier's other checks run as usual.
+run-all: venv
+	tools/current_stack.sh --run-all $(OUT)
+
 # The project's virtual environment: pinned versions, the project editable with its dev extras.
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py requirements-lock.txt

@@ -4,14 +4,13 @@
                                     directive skipped, `IN_TEST=1` (the notebooks then write nothing)
     run_nbs.py --slow NB ...        every cell, as a reader's Run all: slow cells included, no IN_TEST
     run_nbs.py --out DIR NB ...     also save each executed notebook in DIR
-    run_nbs.py --inplace NB         `make run`: every cell, saved in place, then `nbdev_clean`; says which section it is
-                                    in, and keeps its time in tools/make_run_times.json for the next estimate
+    run_nbs.py --inplace NB         `make run`: every cell, saved in place, then `nbdev_clean`; a line per section entered
     run_nbs.py --colab-cell         print the post notebooks' first code cell (the Colab cell), the same in 01-05
 
 Each notebook runs in its own Jupyter kernel (this interpreter's ipykernel), started in the notebook's folder, as
 nbdev_test runs it; nbdev is not needed. A line per notebook says PASS or FAIL, its time and how many cells ran and were
 skipped as slow; a failure adds its cell and the end of its traceback. Exit status 1 if any failed."""
-import argparse, json, os, re, sys, time
+import argparse, os, re, subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import nbformat
@@ -37,26 +36,23 @@ def run(path:Path, slow=False, out=None, inplace=False) -> str:
         return f'FAIL {path} ({progress.took()}): code cell {progress.n} of {progress.total} raised:\n' + '\n'.join('     ' + l for l in tail)
     for c in skipped: c.metadata.tags.remove(SKIP)
     if out: nbformat.write(nb, Path(out)/path.name)
-    if inplace: save(nb, path, progress.seconds())
+    if inplace: save(nb, path)
     return f'PASS {path} ({progress.took()}): {progress.n} cells ran, {len(skipped)} skipped as slow'
 
 class Progress:
     "nbclient hooks: the code cells done, and for `make run` a line for each section entered"
     def __init__(self, total, sections=False): self.total, self.sections, self.n, self.t0 = total, sections, 0, time.monotonic()
-    def seconds(self) -> float: return time.monotonic() - self.t0
-    def took(self) -> str: return f'{self.seconds():.0f}s'
+    def took(self) -> str: return f'{time.monotonic() - self.t0:.0f}s'
     def start(self, cell, **_):
         heading = self.sections and cell.cell_type == 'markdown' and re.match(r'#{1,3} .*', cell.source.lstrip())
         if heading: print(f'  {self.took():>5}  {self.n}/{self.total} cells done  {heading[0]}', flush=True)
     def count(self, **_): self.n += 1  # called as a code cell starts executing
 
-def save(nb, path:Path, seconds:float):
-    "Save the executed notebook over `path` whole, clean it as the commit hook would, and keep its time"
+def save(nb, path:Path):
+    "Save the executed notebook over `path` whole, then clean it as the commit hook would"
     from mnist_nb.saving import write_atomically
-    import subprocess, make_run_times
     write_atomically(path, lambda tmp: nbformat.write(nb, tmp))
     subprocess.run([Path(sys.executable).parent/'nbdev_clean', '--fname', str(path)], check=True)
-    make_run_times.record(path.stem, seconds)
 
 def colab_cell() -> str:
     "The first code cell of the post notebooks, which must be the same in each"
