@@ -112,10 +112,10 @@ def v(name):
     except PackageNotFoundError: return 'missing'
 names = 'fastai fastcore fasttransform plum-dispatch torch torchvision ipykernel nbclient mnist_nb'.split()
 print(f"python {sys.version.split()[0]}, " + ', '.join(f"{n} {v(n)}" for n in names))
-print(', '.join(n for n in 'nbdev fastbook execnb'.split() if v(n) != 'missing'))
+print('extra:', ', '.join(n for n in 'nbdev fastbook execnb'.split() if v(n) != 'missing'))
 EOF
   )
-  extra=$(tail -1 <<<"$versions"); versions=$(head -1 <<<"$versions")
+  extra=$(sed -n "s/^extra: *//p" <<<"$versions"); versions=$(head -1 <<<"$versions")
   echo "versions: $versions"
   if [ -z "$extra" ]; then pass "no nbdev, fastbook or execnb in the venv"
   else fail "$extra installed in the venv: the package's requirements pull them in"; fi

@@ -11,7 +11,7 @@ Each notebook runs in its own Jupyter kernel (this interpreter's ipykernel), sta
 nbdev_test runs it; nbdev is not needed. A line per notebook says PASS or FAIL, its time and how many cells ran and were
 skipped as slow; a failure adds its cell and the end of its traceback. Exit status 1 if any failed."""
 import argparse, os, re, subprocess, sys, time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -77,10 +77,10 @@ def main():
     if a.slow or a.inplace: os.environ.pop('IN_TEST', None)
     else: os.environ['IN_TEST'] = '1'  # as nbdev_test sets it; the kernels inherit it
     args = [(nb.resolve(), a.slow or a.inplace, a.out, a.inplace) for nb in a.nbs]
-    with ProcessPoolExecutor(a.jobs) as pool:
-        futures = [pool.submit(run, *x) for x in args]
-        lines = []
-        for f in futures: lines.append(f.result().replace(str(Path.cwd()) + os.sep, '')); print(lines[-1], flush=True)
+    lines = []
+    with ProcessPoolExecutor(a.jobs) as pool:  # in the order given; each line as its notebook finishes
+        for f in as_completed([pool.submit(run, *x) for x in args]):
+            lines.append(f.result().replace(str(Path.cwd()) + os.sep, '')); print(lines[-1], flush=True)
     sys.exit(any(l.startswith('FAIL') for l in lines))
 
 if __name__ == '__main__': main()
