@@ -6,12 +6,11 @@ seconds from this one run; no thresholds. Run alone: `.venv/bin/python benchmark
 `make benchmarks`. On a busy machine, `OMP_NUM_THREADS=1` gives steadier numbers (torch's threads otherwise
 compete with other processes)."""
 import time
-import mnist_nb
+from mnist_nb.data import mnist_path, data_source, load_digits  # first: mnist_nb refuses a broken fastai before it loads
 import torch
 from torch import nn
 from fastai.data.load import DataLoader
 from fastai.optimizer import SGD
-from mnist_nb.data import mnist_path, data_source, load_digits
 from mnist_nb.sgd import train_model
 from mnist_nb.loaders import tensor_dls
 from mnist_nb.losses import cross_entropy_loss

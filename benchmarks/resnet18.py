@@ -41,7 +41,7 @@ def measure():
           "from batches in memory)")
     return [dict(benchmark=f'resnet18 training, s per 1,000 images ({ours["train"]:.0f} img/s here)', posts_way=1000/posts['train'], mnist_nb=1000/ours['train']),
             dict(benchmark=f'resnet18 validation, s per 1,000 images ({ours["valid"]:.0f} img/s here)', posts_way=1000/posts['valid'], mnist_nb=1000/ours['valid']),
-            dict(benchmark=f'resnet18 step, PNG loaders vs presized tensors', posts_way=1000/png, mnist_nb=1000/presized),
+            dict(benchmark='resnet18 step, PNG loaders vs presized tensors', posts_way=1000/png, mnist_nb=1000/presized),
             dict(benchmark=f'resnet18 step, presized loaders vs in memory (at {presized/bare:.2f} of bare speed)', posts_way=1000/presized, mnist_nb=1000/bare)]
 
 if __name__ == '__main__':

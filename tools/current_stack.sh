@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# The current-stack tier (`make test-current`): the package as a user gets it today, on the newest fastai and
-# fastcore 2 from the registry, beside the lock tier (`make test`, pinned by requirements-lock.txt).
-#   1. build the sdist and wheel from the working tree, and check their metadata with twine;
-#   2. a fresh venv set up as on Colab: the post notebooks' Colab cell run for real, with /content and the GitHub URL
-#      pointed at a temp folder and a local clone; then fastbook, execnb, twine, ipykernel and nbclient, newest;
-#      then the built sdist and, last, the wheel (--no-deps --force-reinstall), so everything below runs the wheel;
-#   3. every notebook's fast path there (tools/fast_path.py: a Jupyter kernel, IN_TEST=1, no `slow` cells, nbdev's
-#      own cells skipped);
+# The current-stack tier (`make test-current`): what a Colab reader has today, beside the lock tier (`make test`,
+# pinned by requirements-lock.txt): the package, its requirements at their newest, a Jupyter kernel; no nbdev.
+#   1. build the sdist and wheel from the working tree, and check their metadata with twine (in a venv of its own);
+#   2. a fresh venv made by the post notebooks' own Colab cell, run with /content and the GitHub URL pointed at a temp
+#      folder and a local clone; then ipykernel and nbclient, which run the notebooks; then the built wheel
+#      (--no-deps --force-reinstall), so that everything below runs the wheel. No fastbook, nbdev or execnb;
+#   3. every notebook in order, in the cloned nbs/ as on Colab, under tools/run_nbs.py: nbclient in a Jupyter kernel,
+#      IN_TEST=1, only `#| slow` cells skipped, as nbdev_test does;
 #   4. the training command from the wheel, and its exported learner loaded and used to predict;
 #   5. a training run interrupted with SIGINT, then resumed;
 #   6. last: the broken combination (fastai 2.8.7 on fastcore 2) refused by `import mnist_nb`, in one line.
 # One PASS/FAIL line per check; ends with the versions tested, the time, then `current stack: N passed, N failed`.
 # Everything happens in a temp folder, removed at the end. Set MNIST_NB_DATA for local data, as for `make test`.
+#   tools/current_stack.sh --run-all [DIR]   step 3 is a reader's Run all instead: the post notebooks (01-05) one after
+#                                           another, slow cells included, each one's time printed; DIR keeps them run
 set -uo pipefail
+run_all=; out=()
+case "${1:-}" in
+  --run-all) run_all=1; if [ -n "${2:-}" ]; then mkdir -p "$2" && out=(--out "$(cd "$2" && pwd)") || exit 2; fi;;
+  '') ;;
+  *) echo "usage: tools/current_stack.sh [--run-all [DIR]]"; exit 2;;
+esac
 cd "$(dirname "$0")/.."
 root=$PWD
 # The temp folder: in RAM (/dev/shm) when it has room for the 6 GB venv with 10 GB to spare, else on disk
@@ -61,9 +69,9 @@ if .venv/bin/python -m build --sdist --wheel --outdir "$tmp/dist" "$tmp/origin" 
 else fail "build (python -m build --sdist --wheel):"; tail_of "$tmp/logs/build.log"; fi
 sdist=$(ls "$tmp"/dist/*.tar.gz 2>/dev/null | head -1); wheel=$(ls "$tmp"/dist/*.whl 2>/dev/null | head -1)
 
-# 2. The tier's venv, set up the way a Colab user's runtime is: Python with IPython and a current pip, then the
-# notebooks' first cell. Colab runtimes have no pinned project here: the cell's `pip install -U` resolves the newest
-# fastai and fastcore (torch: whatever pip may install here).
+# 2. The tier's venv, made the way a Colab reader's runtime is: Python with IPython and a current pip, then the
+# notebooks' first cell. It has no pinned project: the cell's `pip install -U` resolves the newest fastai and fastcore
+# (torch: whatever pip may install here). Then what runs notebooks (ipykernel, nbclient), and the wheel last.
 export PATH="$tmp/venv/bin:$PATH"  # `pip` and `python` in the Colab cell and below are the tier venv's
 unset VIRTUAL_ENV PYTHONPATH
 venv_ok=1
@@ -71,31 +79,29 @@ start=$SECONDS
 if ! { python3 -m venv "$tmp/venv" && "$py" -m pip install -q -U pip ipython; } >"$tmp/logs/venv.log" 2>&1; then
   fail "a fresh venv with IPython:"; tail_of "$tmp/logs/venv.log"; venv_ok=0
 fi
-if python3 tools/fast_path.py colab --check >"$tmp/logs/colab_check.log" 2>&1; then pass "Colab cell: $(tail -1 "$tmp/logs/colab_check.log")"
-else fail "Colab cell: $(tail -1 "$tmp/logs/colab_check.log")"; fi
+if .venv/bin/python tools/run_nbs.py --colab-cell >"$tmp/colab.ipy" 2>"$tmp/logs/colab.log" &&
+   grep -q '/content' "$tmp/colab.ipy" && grep -q 'https://github.com/' "$tmp/colab.ipy"; then
+  pass "Colab cell: the first code cell is the same in the post notebooks (01-05)"
+else fail "Colab cell: $(tail -1 "$tmp/logs/colab.log") (or it no longer names /content and a GitHub URL)"; venv_ok=0; fi
 if [ "$venv_ok" = 1 ]; then
   mkdir -p "$tmp/content"
-  if (cd "$tmp" && "$py" "$root/tools/fast_path.py" colab --content "$tmp/content" --repo "$tmp/origin") >"$tmp/logs/colab.log" 2>&1; then
-    pass "Colab cell installed the package with its requirements into a fresh venv ($(since $start), $(du -sh "$tmp/venv" | cut -f1) venv)"
+  sed -i -E "s#https://github.com/[^ ]+#$tmp/origin#; s#/content#$tmp/content#g" "$tmp/colab.ipy"
+  echo 'assert _exit_code == 0, f"git clone && pip install exited {_exit_code}"' >>"$tmp/colab.ipy"
+  if (cd "$tmp" && ipython --quick --no-banner "$tmp/colab.ipy") >"$tmp/logs/colab.log" 2>&1 && [ -f "$tmp/content/mnist_nb/settings.ini" ]; then
+    pass "Colab cell cloned the project and installed it with its requirements ($(since $start), $(du -sh "$tmp/venv" | cut -f1) venv)"
   else fail "Colab cell, run with /content -> \$tmp/content and the GitHub URL -> a local clone:"; tail_of "$tmp/logs/colab.log" 25; venv_ok=0; fi
 fi
 if [ "$venv_ok" = 1 ]; then
   start=$SECONDS
-  # fastbook (the course's helpers, which the notebooks import) and execnb, newest, as a user of the current stack
-  # has them; ipykernel and nbclient to run the notebooks in a Jupyter kernel, as on Colab (execnb 0.3 runs cells off
-  # the main thread, where no signal handler can be set: see tools/fast_path.py); twine for the metadata
-  # check. Then the build: the sdist, then the wheel last.
-  if { pip install -q -U fastbook execnb twine ipykernel nbclient &&
-       pip install -q --no-deps --force-reinstall "$sdist" && pip install -q --no-deps --force-reinstall "$wheel"; } >"$tmp/logs/extras.log" 2>&1; then
-    pass "installed fastbook, execnb, twine, ipykernel, nbclient (newest), then the sdist and the wheel ($(since $start))"
-  else fail "installing fastbook, execnb, twine, ipykernel, nbclient and the built package:"; tail_of "$tmp/logs/extras.log"; venv_ok=0; fi
+  if { pip install -q -U ipykernel nbclient && pip install -q --no-deps --force-reinstall "$wheel"; } >"$tmp/logs/extras.log" 2>&1; then
+    pass "installed ipykernel and nbclient (newest), then the wheel ($(since $start))"
+  else fail "installing ipykernel, nbclient and the wheel:"; tail_of "$tmp/logs/extras.log"; venv_ok=0; fi
   if pip check >"$tmp/logs/pipcheck.log" 2>&1; then pass "pip check: $(tail -1 "$tmp/logs/pipcheck.log")"
   else fail "pip check:"; tail_of "$tmp/logs/pipcheck.log"; fi
 fi
-if [ "$venv_ok" = 1 ] && [ -n "$sdist" ]; then
-  if "$py" -m twine check --strict "$tmp"/dist/* >"$tmp/logs/twine.log" 2>&1; then pass "twine check --strict: sdist and wheel metadata"
-  else fail "twine check --strict:"; tail_of "$tmp/logs/twine.log"; fi
-else fail "twine check (not run: no build or no venv)"; fi
+if [ -n "$sdist" ] && { python3 -m venv "$tmp/twine" && "$tmp/twine/bin/pip" install -q twine; } >"$tmp/logs/twine.log" 2>&1 &&
+   "$tmp/twine/bin/twine" check --strict "$tmp"/dist/* >>"$tmp/logs/twine.log" 2>&1; then pass "twine check --strict: sdist and wheel metadata"
+else fail "twine check --strict (in a venv of its own):"; tail_of "$tmp/logs/twine.log"; fi
 
 versions="not known (no venv)"
 if [ "$venv_ok" = 1 ]; then
@@ -104,11 +110,15 @@ import sys; from importlib.metadata import version, PackageNotFoundError
 def v(name):
     try: return version(name)
     except PackageNotFoundError: return 'missing'
-names = 'fastai fastcore fasttransform plum-dispatch torch torchvision fastbook execnb mnist_nb'.split()
+names = 'fastai fastcore fasttransform plum-dispatch torch torchvision ipykernel nbclient mnist_nb'.split()
 print(f"python {sys.version.split()[0]}, " + ', '.join(f"{n} {v(n)}" for n in names))
+print('extra:', ', '.join(n for n in 'nbdev fastbook execnb'.split() if v(n) != 'missing'))
 EOF
-)
+  )
+  extra=$(sed -n "s/^extra: *//p" <<<"$versions"); versions=$(head -1 <<<"$versions")
   echo "versions: $versions"
+  if [ -z "$extra" ]; then pass "no nbdev, fastbook or execnb in the venv"
+  else fail "$extra installed in the venv: the package's requirements pull them in"; fi
   torch_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('torch'))" 2>/dev/null)
   if [ "$torch_v" = 2.14.1 ]; then echo "torch stays at the machine's cap; torch 2.15.0 was checked by hand"
   else echo "torch $torch_v: as the registry gave it"; fi
@@ -120,19 +130,25 @@ sys.exit(0 if fastai >= Version('2.8.12') and fastcore.major == 2 else 1)
 EOF
   ) >"$tmp/logs/stack.log" 2>&1; then pass "the current stack: $(tail -1 "$tmp/logs/stack.log") (fastai >= 2.8.12, fastcore 2)"
   else fail "the current stack: $(tail -1 "$tmp/logs/stack.log"), not fastai >= 2.8.12 with fastcore 2"; fi
+  if (cd "$tmp/content/mnist_nb/nbs" && "$py" -c 'import mnist_nb, sys; sys.exit(not mnist_nb.__file__.startswith(sys.prefix))'); then
+    pass "in the cloned nbs/, import mnist_nb is the installed wheel"
+  else fail "in the cloned nbs/, import mnist_nb is not the wheel installed in the venv"; fi
 fi
 
-# 3. Every notebook's fast path, two at a time, on the installed wheel. 92_train, the longest (it runs the training
-# command several times: about 3 minutes of the fast path's 5-7 here), starts first so that both workers finish
-# together; the lines come in the notebooks' order all the same.
+# 3. The notebooks, in the Colab clone's nbs/ (the working tree's files), on the installed wheel. The fast path: two
+# at a time, 92_train first (the longest). --run-all: the post notebooks one at a time, slow cells included.
 if [ "$venv_ok" = 1 ]; then
   start=$SECONDS
-  order=(); for nb in nbs/92_train.ipynb nbs/*.ipynb; do [ -f "$nb" ] && [[ " ${order[*]} " != *" $nb "* ]] && order+=("$nb"); done
-  "$py" tools/fast_path.py run --jobs 2 --timeout 600 "${order[@]}" 2>&1 | tee "$tmp/logs/fast_path.log"
-  passed=$((passed + $(grep -c '^PASS' "$tmp/logs/fast_path.log")))
-  failed=$((failed + $(grep -c '^FAIL' "$tmp/logs/fast_path.log")))
-  echo "fast path of $(ls nbs/*.ipynb | wc -l) notebooks took $(since $start)"
-else fail "fast path of the notebooks (not run: no venv)"; fi
+  if [ -n "$run_all" ]; then
+    (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --slow "${out[@]}" nbs/0[1-5]_*.ipynb)
+  else
+    (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --jobs 2 nbs/92_train.ipynb $(ls nbs/*.ipynb | grep -v 92_train))
+  fi 2>&1 | tee "$tmp/logs/notebooks.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || grep -q '^FAIL' "$tmp/logs/notebooks.log" || fail "tools/run_nbs.py stopped before its notebooks' lines"
+  passed=$((passed + $(grep -c '^PASS' "$tmp/logs/notebooks.log")))
+  failed=$((failed + $(grep -c '^FAIL' "$tmp/logs/notebooks.log")))
+  echo "the notebooks took $(since $start)"
+else fail "the notebooks (not run: no venv)"; fi
 
 # 4. The training command from the wheel, then its exported learner, loaded as a user would.
 if [ "$venv_ok" = 1 ]; then

@@ -1,18 +1,16 @@
-"""The shape of each post notebook (01-05): words of prose in the summary and story and in the appendix, and where the
-first result comes.
+"""The shape of each post notebook's summary and story (everything before `## Appendix: reruns and checks`): how much
+code a reader sees and how many words they read, against the targets of issue 31. Exit status 1 if any is over.
 
-    .venv/bin/python tools/nb_shape.py [NB ...]
+    .venv/bin/python tools/nb_shape.py [NB ...]      (default: the post notebooks, nbs/01_* to nbs/05_*)
 
-The appendix starts at the heading `## Appendix: reruns and checks`; everything before it is the summary and the story.
-Words are counted in markdown cells only. The first result is the first code cell with an output after the
-summary, which ends at the notebook's first `## ` heading; its index counts code cells from the top, starting at 1."""
-import json, re, sys
+Code lines: the non-blank lines of the code cells a reader sees (not `#| hide` cells), `#|` directive lines left out;
+the median and largest cell in those lines; show_doc cells; words of the markdown cells."""
+import re, statistics, sys
 from pathlib import Path
+import nbformat
 
 APPENDIX = '## Appendix: reruns and checks'
-LIMIT_WORDS, LIMIT_FIRST = 2000, 12
-
-def source(cell) -> str: return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+TARGETS = dict(lines=150, median=3, largest=12, show_doc=None, words=2000)  # 01, the first post, may have 200 lines
 
 def words(text:str) -> int:
     "Words of markdown prose: links count by their text, code spans as one word, HTML tags and images not at all"
@@ -22,32 +20,25 @@ def words(text:str) -> int:
     return len(re.findall(r"[\w`'’.,%+-]*\w[\w`'’.,%+-]*", text))
 
 def shape(path:Path) -> dict:
-    "Story words, appendix words, the appendix heading's presence and the first result's code-cell index"
-    cells = json.loads(path.read_text())['cells']
-    story = appendix = 0; in_appendix = past_summary = False; code_index = 0; first = None
-    for cell in cells:
-        text = source(cell)
-        if cell['cell_type'] == 'markdown':
-            if text.lstrip().startswith(APPENDIX): in_appendix = True
-            if re.search(r'^## ', text, re.M): past_summary = True
-            if in_appendix: appendix += words(text)
-            else: story += words(text)
-        elif cell['cell_type'] == 'code':
-            code_index += 1
-            if first is None and past_summary and not in_appendix and cell.get('outputs'): first = code_index
-    return dict(notebook=path.stem, story_words=story, appendix_words=appendix, appendix=in_appendix,
-                first_result=first)
+    cells = nbformat.read(path, as_version=4).cells
+    end = next((i for i, c in enumerate(cells) if c.cell_type == 'markdown' and c.source.lstrip().startswith(APPENDIX)), None)
+    if end is None: sys.exit(f"{path}: no '{APPENDIX}' heading")
+    story = cells[:end]
+    shown = [[l for l in c.source.splitlines() if l.strip() and not l.lstrip().startswith('#|')]
+             for c in story if c.cell_type == 'code' and not re.search(r'^#\|\s*hide\s*$', c.source, re.M)]
+    sizes = [len(c) for c in shown if c] or [0]
+    return dict(lines=sum(sizes), median=statistics.median(sizes), largest=max(sizes),
+                show_doc=sum('show_doc(' in c.source for c in story if c.cell_type == 'code'),
+                words=sum(words(c.source) for c in story if c.cell_type == 'markdown'))
 
 if __name__ == '__main__':
-    root = Path(__file__).resolve().parent.parent
-    paths = [Path(p) for p in sys.argv[1:]] or sorted((root/'nbs').glob('0[1-5]_*.ipynb'))
-    print(f"{'notebook':28} {'summary+story':>13} {'appendix':>9} {'first result':>12}   targets: <= {LIMIT_WORDS} words, "
-          f"first result <= code cell {LIMIT_FIRST}")
-    ok = True
+    paths = [Path(p) for p in sys.argv[1:]] or sorted((Path(__file__).parent.parent/'nbs').glob('0[1-5]_*.ipynb'))
+    print(f"{'summary + story':28}" + ''.join(f'{k:>10}' for k in TARGETS) + '   targets: ' +
+          ', '.join(f'{k} <= {v}' for k, v in TARGETS.items() if v) + ' (01: 200 lines)')
+    over = []
     for p in paths:
-        s = shape(p)
-        fine = s['appendix'] and s['story_words'] <= LIMIT_WORDS and (s['first_result'] or 99) <= LIMIT_FIRST
-        ok &= fine
-        print(f"{s['notebook']:28} {s['story_words']:>13} {s['appendix_words'] if s['appendix'] else 'none':>9} "
-              f"{s['first_result'] or '-':>12}   {'ok' if fine else 'over target'}")
-    sys.exit(0 if ok else 1)
+        s, limits = shape(p), {**TARGETS, **({'lines': 200} if p.name.startswith('01_') else {})}
+        bad = [k for k, v in limits.items() if v is not None and s[k] > v]
+        over += bad
+        print(f'{p.stem:28}' + ''.join(f'{s[k]:>10g}' for k in TARGETS) + ('   over: ' + ', '.join(bad) if bad else '   ok'))
+    sys.exit(1 if over else 0)
