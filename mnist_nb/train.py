@@ -512,8 +512,8 @@ def check_args(epochs:int, # `--epochs`: 1 to `MAX_EPOCHS`
     return out
 
 # %% ../nbs/92_train.ipynb #b91125ca
-class Terminated(Exception):
-    "Raised in the training process when it receives SIGTERM"
+class Terminated(BaseException):
+    "Raised in the training process when it receives SIGTERM; like `KeyboardInterrupt`, not caught as an `Exception` by fastai's callbacks"
 
 def _interrupted(out:Path) -> str:
     "Where an interrupted run in `out` stopped, from its `run.json`"
@@ -523,7 +523,7 @@ def _interrupted(out:Path) -> str:
     step = state['steps'][state['step']]['name']
     return f"interrupted after epoch {state['epoch']} of step {step!r}; run the same command to resume"
 
-def _raise_terminated(signum, frame): raise Terminated()
+def _raise_terminated(signum, frame): raise Terminated('SIGTERM')
 
 def _catch_signals():
     "SIGTERM raises `Terminated`, SIGINT `KeyboardInterrupt`; off the main thread (which alone sets them) a no-op"

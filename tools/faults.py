@@ -3,7 +3,7 @@
 the exit status, one line on stderr with no traceback, and that no untrained learner is exported.
 
     .venv/bin/python tools/faults.py            # every scenario, on the tiny subset of `mnist_path()` (a few minutes)
-    .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock`
+    .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock` (`-k 'lock|SIGTERM'`: either)
 
 Ends with `faults: N passed, N failed`."""
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
@@ -119,7 +119,7 @@ def scenarios(work:Path, finished:Path, stopped:Path):
         return '' if json.loads((folder/'run.json').read_text()).get('diverged') else 'its record does not say it diverged'
     def bad_record(text):
         def check():
-            folder = copy(stopped, f'record-{len(text)}'); (folder/'run.json').write_text(text)
+            folder = copy(stopped, f'record-{sum(map(ord, text))}'); (folder/'run.json').write_text(text)
             return one_line(train(folder), 2, 'run.json: not a run record', '--restart')
         return check
     def tiny_data():
@@ -181,7 +181,7 @@ def scenarios(work:Path, finished:Path, stopped:Path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('-k', default='', help='run only scenarios whose name contains this')
+    parser.add_argument('-k', default='', help="run only scenarios whose name contains this (or one of several, split by '|')")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix='mnist_nb_faults-'))
     try:
@@ -192,7 +192,7 @@ def main():
         wait_for(stopped/'run.json', proc); proc.send_signal(signal.SIGINT); proc.wait()
         passed = failed = 0
         for name, check in scenarios(work, finished, stopped):
-            if args.k not in name: continue
+            if not any(k in name for k in args.k.split('|')): continue
             why = check()
             print(f"{'PASS' if not why else 'FAIL'} {name}" + (f": {why}" if why else ''), flush=True)
             passed, failed = passed + (not why), failed + bool(why)
