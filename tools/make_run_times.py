@@ -43,7 +43,7 @@ def timed(step:str, cmd:list) -> int:
     data = load()
     data['steps'][step] = {'seconds': round(took), 'when': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
                            'cores': len(os.sched_getaffinity(0))}
-    from mnist_nb.saving import write_atomically
+    from mnist_nb.files import write_atomically
     lines = ',\n'.join(f'  {json.dumps(k)}: {json.dumps(v)}' for k, v in sorted(data['steps'].items()))  # a line per step
     write_atomically(TIMES, lambda tmp: tmp.write_text(f'{{\n "about": {json.dumps(data["about"])},\n "steps": {{\n{lines}\n }}\n}}\n'))
     print(f'  {step} done in {fmt(took)}')

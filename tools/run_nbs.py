@@ -50,7 +50,7 @@ class Progress:
 
 def save(nb, path:Path):
     "Save the executed notebook over `path` whole, then clean it as the commit hook would"
-    from mnist_nb.saving import write_atomically
+    from mnist_nb.files import write_atomically
     write_atomically(path, lambda tmp: nbformat.write(nb, tmp))
     subprocess.run([Path(sys.executable).parent/'nbdev_clean', '--fname', str(path)], check=True)
 
