@@ -10,7 +10,7 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['FASTBOOK_SEED', 'fastbook_seed', 'posts_loader', 'printed_decimals', 'replay_matches', 'posts_train_linear',
-           'posts_train_epoch', 'posts_train_model']
+           'posts_train_epoch', 'posts_train_model', 'posts_debug_loop']
 
 # %% ../nbs/90_replay.ipynb #4e6aaff8
 FASTBOOK_SEED = 42  # what `import fastbook` passes to `set_seed`
@@ -95,3 +95,22 @@ def posts_train_model(model, # anything that maps a batch to activations
         posts_train_epoch(model, dl, loss_func, opt)
         scores.append(round(posts_validate_epoch(model, valid_dl, metric), 4))
     return scores
+
+# %% ../nbs/90_replay.ipynb #07dade2b
+def posts_debug_loop(params, # `[weights, bias]` of `linear1`, with gradients
+                     dl, # training batches, e.g. a `posts_loader`
+                     valid_dl, # validation batches
+                     loss_func, # `loss_func(activations, y)`
+                     metric, # `metric(activations, y)`, one score per batch
+                     lr:float=0.1, # learning rate
+                     epochs:int=10, # passes over `dl`
+                    ) -> dict:
+    "Post 001's debug loop: `posts_train_linear`'s steps; per epoch the unweighted mean batch loss and the score"
+    losses = []
+    def recorded_loss(preds, targets):
+        loss = loss_func(preds, targets)
+        losses.append(loss.item())
+        return loss
+    scores = posts_train_linear(params, dl, valid_dl, recorded_loss, metric, lr, epochs)
+    return dict(loss=torch.tensor(losses).view(epochs, -1).mean(1).tolist(), accuracy=scores)
+
