@@ -15,7 +15,7 @@ from .verdicts import TOLERANCE, MIN_SEEDS, prediction_interval
 
 # %% auto #0
 __all__ = ['CLASS_COLOURS', 'save_figure', 'seed_band', 'plot_seed_band', 'plot_forest', 'plot_lr_find', 'plot_confusion',
-           'plot_top_losses']
+           'plot_top_losses', 'plot_mirrored_digits']
 
 # %% ../nbs/97_figures.ipynb #9b5e0e54
 def save_figure(fig, # a matplotlib figure
@@ -138,4 +138,18 @@ def plot_top_losses(result:dict, # What `interpretation_result` recorded
         ax.imshow(np.asarray(Image.open(Path(path)/t['file']).convert('L')), cmap='gray_r')
         ax.set_title(f"{t['predicted']}/{t['actual']} / {t['loss']:.2f} / {t['probability']:.2f}", fontsize=8)
     for ax in np.ravel(axs): ax.axis('off')
+    return fig
+
+# %% ../nbs/97_figures.ipynb #1315f86f
+def plot_mirrored_digits(path, # Folder of MNIST PNGs in fastai's layout
+                         digits:str='234579', # The digits to show, one column each
+                        ):
+    "The first training image of each digit (top row) above its left-right mirror image (bottom row)"
+    fig, axs = plt.subplots(2, len(digits), figsize=(len(digits), 2.2))
+    for (top, bottom), d in zip(axs.T, digits):
+        first = min((Path(path)/'training'/d).glob('*.png'), key=lambda f: int(f.stem))
+        image = np.asarray(Image.open(first).convert('L'))
+        top.imshow(image, cmap='gray_r'); bottom.imshow(image[:, ::-1], cmap='gray_r')
+        top.set_title(d)
+    for ax in axs.flat: ax.axis('off')
     return fig

@@ -16,7 +16,7 @@ from .versions import library_versions, device_name
 # %% auto #0
 __all__ = ['FULL_DATA_SOURCES', 'SEED_COUNTS', 'NUMBER', 'Stopwatch', 'record_result', 'load_results', 'results_table',
            'summary_table', 'as_markdown', 'show_summary', 'sweep_line', 'sweep_summary', 'comparison', 'report_table',
-           'declared_counts', 'output_texts', 'shows_value', 'shows_result']
+           'declared_counts', 'output_texts', 'shows_value', 'shows_result', 'read_run', 'stage_accuracy']
 
 # %% ../nbs/96_records.ipynb #77762f79
 def _valid_images(source) -> int|None:
@@ -265,3 +265,17 @@ def shows_result(texts:list, # `output_texts` of a notebook
                 ) -> bool:
     "Whether one cell output in `texts` names `experiment` and prints `value`"
     return any(experiment in t and shows_value(re.findall(NUMBER, t), value) for t in texts)
+
+# %% ../nbs/96_records.ipynb #11bd922b
+def read_run(folder, # A run folder of `mnist_nb_train`, holding `run.json`
+            ) -> dict:
+    "The record of a training run: settings, schedule, device, one row per epoch, and what its steps found"
+    return json.loads((Path(folder)/'run.json').read_text())
+
+def stage_accuracy(run:dict, # A run record, from `read_run`
+                   step:str, # The name of a fit step of its schedule, e.g. `'frozen'`
+                  ) -> float|None:
+    "Accuracy after the last epoch of `step`, or `None` if the run has not finished that step"
+    wanted = [s['epochs'] for s in run['steps'] if s['name'] == step]
+    done = [h for h in run['history'] if h['step'] == step]
+    return done[-1]['accuracy'] if wanted and len(done) >= wanted[0] else None
