@@ -144,7 +144,7 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
         'train_images': [next((n for k, n in s.items() if k.startswith('train')), 0) if isinstance(s, dict) else 0
                          for s in df.split_sizes]})
 
-# %% ../nbs/96_records.ipynb
+# %% ../nbs/96_records.ipynb #75a62180
 def _number(x, digits:int=4) -> str: return '' if x is None or pd.isna(x) else f'{x:.{digits}f}'
 
 def _verdict_text(r) -> str:
@@ -171,7 +171,7 @@ def as_markdown(df:pd.DataFrame) -> str:
     "`df` as a GitHub markdown table (pandas' `to_markdown`), the index as its first column"
     return df.to_markdown(disable_numparse=True)
 
-# %% ../nbs/96_records.ipynb
+# %% ../nbs/96_records.ipynb #454199e5
 def show_summary(notebook:str, # the notebook whose records are shown
                  experiments:list|None=None, # the rows to show, in this order (default: every record)
                  update:bool=False, # redraw the table shown earlier in the same notebook
@@ -182,7 +182,7 @@ def show_summary(notebook:str, # the notebook whose records are shown
     if experiments is not None: table = table.loc[experiments]
     return display(Markdown(as_markdown(table)), display_id=f'{notebook}-summary', update=update)
 
-# %% ../nbs/96_records.ipynb
+# %% ../nbs/96_records.ipynb #6e08de45
 def sweep_line(notebook:str, # the notebook whose records are read
                experiment:str, # one of its records
                results:pd.DataFrame|None=None, # `load_results()` by default
@@ -193,7 +193,7 @@ def sweep_line(notebook:str, # the notebook whose records are read
     return (f"{experiment}: our {r.seeds} seeds' mean {r['our mean']}, 95% interval {r['95% interval']}: "
             f"{r.verdict or 'no post number'} (sweep in the appendix)")
 
-# %% ../nbs/96_records.ipynb
+# %% ../nbs/96_records.ipynb #e372b6fb
 def sweep_summary(sweeps:dict, # name -> (our values over the seeds, the post's number or `None`)
                  ) -> pd.DataFrame:
     "One row per sweep: seeds, our mean and 95% interval (`low`, `high`), the post's number, whether it is inside, the verdict"

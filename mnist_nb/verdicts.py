@@ -78,7 +78,7 @@ def verdict(post_value:float, # the post's number
     return dict(out, verdict=cls, interval=[round(low, 6), round(high, 6)],
                 detail=f"{cls}: {words} of {len(v)} seeds ({out['n_below']} below the post)")
 
-# %% ../nbs/95_verdicts.ipynb
+# %% ../nbs/95_verdicts.ipynb #fc593256
 def exact_verdict(value:float, # our deterministic number
                   post_value:float, # the post's number, as printed
                   metric:str='accuracy', # a key of `TOLERANCE`
