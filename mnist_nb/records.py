@@ -100,7 +100,10 @@ def load_results(folder=None, # default: the project's `results/`
                 ) -> pd.DataFrame:
     "Every record in `folder` (default: `results/`), one row each, with its notebook"
     folder = Path(folder) if folder is not None else repo_root()/'results'
-    rows = [dict(notebook=f.stem, **r) for f in sorted(folder.glob('*.json')) for r in json.loads(f.read_text())]
+    def read(f):
+        try: return json.loads(f.read_text())
+        except ValueError as e: raise ValueError(f"{f}: not a readable results file ({e}); rerun its notebook or restore it with git") from None
+    rows = [dict(notebook=f.stem, **r) for f in sorted(folder.glob('*.json')) for r in read(f)]
     return pd.DataFrame(rows)
 
 # %% ../nbs/96_records.ipynb #3e2c56a8
