@@ -1,7 +1,7 @@
 """How to spend a CPU's cores on several resnet18 seed runs, measured side by side in one run:
 
 1. one run at a time, on every core (torch threads = cores);
-2. one run per core at the same time, each on one thread, as `tools/resnet18_seeds.sh` runs its lanes.
+2. one run per core at the same time, each on one thread, as `tools/seed_runs.sh` runs its lanes.
 
 Each run is a separate process stepping resnet18 through the presized loaders (`PresizedDL`, what the CPU seed runs
 read), with the post's batch size and flips. The processes of way 2 build their loaders first and start timing

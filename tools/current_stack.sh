@@ -23,19 +23,13 @@ case "${1:-}" in
 esac
 cd "$(dirname "$0")/.."
 root=$PWD
-# The temp folder: in RAM (/dev/shm) when it has room for the 6 GB venv with 10 GB to spare, else on disk
-# (CURRENT_STACK_TMPDIR overrides). On a disk mounted with online discard, as this project's machines are, deleting
-# the venv takes 3-4 minutes of the tier's time; in /dev/shm, a second.
-tmp_parent() {
-  if [ -n "${CURRENT_STACK_TMPDIR:-}" ]; then echo "$CURRENT_STACK_TMPDIR"; return; fi
-  local gib=$((1024 * 1024)) shm_kb avail_kb
-  shm_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
-  avail_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
-  if [ "${shm_kb:-0}" -ge $((16 * gib)) ] && [ "${avail_kb:-0}" -ge $((16 * gib)) ] &&
-     ! grep -qs '^[^ ]* /dev/shm [^ ]* [^ ]*noexec' /proc/mounts; then echo /dev/shm
-  else echo "${TMPDIR:-/tmp}"; fi
-}
-tmp=$(mktemp -d "$(tmp_parent)/current-stack.XXXXXX")
+# The temp folder: in RAM (/dev/shm) when it has room for the 6 GB venv with 10 GB to spare, else TMPDIR; on a disk
+# mounted with online discard, as this project's are, deleting the venv takes 3-4 minutes, in RAM a second.
+parent=${TMPDIR:-/tmp}; gib=$((1024 * 1024))  # in kB
+[ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -ge $((16 * gib)) ] 2>/dev/null &&
+  [ "$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)" -ge $((16 * gib)) ] && ! grep -qs ' /dev/shm .*noexec' /proc/mounts && parent=/dev/shm
+tmp=$(mktemp -d "${CURRENT_STACK_TMPDIR:-$parent}/current-stack.XXXXXX")
+echo "note: the temp folder is in $(dirname "$tmp") (CURRENT_STACK_TMPDIR overrides)"
 bg_pid=
 trap '[ -n "$bg_pid" ] && kill "$bg_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/logs"
@@ -45,9 +39,6 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 tail_of() { tail -n "${2:-15}" "$1" | sed 's/^/     /'; }  # the last lines of a log, indented under its FAIL
 since() { echo "$(( SECONDS - $1 ))s"; }
 py=$tmp/venv/bin/python
-
-case "$tmp" in /dev/shm/*) echo "note: the temp folder is in RAM (/dev/shm): deleting a 6 GB venv on this disk takes minutes";;
-                *) echo "note: the temp folder is on disk ($(dirname "$tmp"))";; esac
 
 # The source: a clone of this repository with the working tree's uncommitted changes on top (in CI, a fresh
 # clone at HEAD: nothing to add). The Colab cell clones it in place of GitHub, and the build reads it, so both see
@@ -103,9 +94,15 @@ if [ -n "$sdist" ] && { python3 -m venv "$tmp/twine" && "$tmp/twine/bin/pip" ins
    "$tmp/twine/bin/twine" check --strict "$tmp"/dist/* >>"$tmp/logs/twine.log" 2>&1; then pass "twine check --strict: sdist and wheel metadata"
 else fail "twine check --strict (in a venv of its own):"; tail_of "$tmp/logs/twine.log"; fi
 
-versions="not known (no venv)"
-if [ "$venv_ok" = 1 ]; then
-  versions=$(cd "$tmp" && "$py" - <<'EOF'
+# Without the venv nothing below can run: one FAIL says so, then the summary.
+finish() {
+  echo "versions: ${versions:-not known (no venv)}"
+  echo "current stack took $((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s"
+  echo "current stack: $passed passed, $failed failed"
+  exit $((failed > 0))
+}
+[ "$venv_ok" = 1 ] || { fail "the notebooks, the training command, the resumed run, the broken combination: not run (no venv)"; finish; }
+versions=$(cd "$tmp" && "$py" - <<'EOF'
 import sys; from importlib.metadata import version, PackageNotFoundError
 def v(name):
     try: return version(name)
@@ -114,50 +111,44 @@ names = 'fastai fastcore fasttransform plum-dispatch torch torchvision ipykernel
 print(f"python {sys.version.split()[0]}, " + ', '.join(f"{n} {v(n)}" for n in names))
 print('extra:', ', '.join(n for n in 'nbdev fastbook execnb'.split() if v(n) != 'missing'))
 EOF
-  )
-  extra=$(sed -n "s/^extra: *//p" <<<"$versions"); versions=$(head -1 <<<"$versions")
-  echo "versions: $versions"
-  if [ -z "$extra" ]; then pass "no nbdev, fastbook or execnb in the venv"
-  else fail "$extra installed in the venv: the package's requirements pull them in"; fi
-  torch_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('torch'))" 2>/dev/null)
-  if [ "$torch_v" = 2.14.1 ]; then echo "torch stays at the machine's cap; torch 2.15.0 was checked by hand"
-  else echo "torch $torch_v: as the registry gave it"; fi
-  if (cd "$tmp" && "$py" - <<'EOF'
+)
+extra=$(sed -n "s/^extra: *//p" <<<"$versions"); versions=$(head -1 <<<"$versions")
+echo "versions: $versions"
+if [ -z "$extra" ]; then pass "no nbdev, fastbook or execnb in the venv"
+else fail "$extra installed in the venv: the package's requirements pull them in"; fi
+[[ "$versions" != *"torch 2.14.1,"* ]] || echo "torch stays at the machine's cap, 2.14.1; torch 2.15.0 was checked by hand"
+if (cd "$tmp" && "$py" - <<'EOF'
 import sys; from importlib.metadata import version; from packaging.version import Version
 fastai, fastcore = Version(version('fastai')), Version(version('fastcore'))
 print(f"fastai {fastai}, fastcore {fastcore}")
 sys.exit(0 if fastai >= Version('2.8.12') and fastcore.major == 2 else 1)
 EOF
-  ) >"$tmp/logs/stack.log" 2>&1; then pass "the current stack: $(tail -1 "$tmp/logs/stack.log") (fastai >= 2.8.12, fastcore 2)"
-  else fail "the current stack: $(tail -1 "$tmp/logs/stack.log"), not fastai >= 2.8.12 with fastcore 2"; fi
-  if (cd "$tmp/content/mnist_nb/nbs" && "$py" -c 'import mnist_nb, sys; sys.exit(not mnist_nb.__file__.startswith(sys.prefix))'); then
-    pass "in the cloned nbs/, import mnist_nb is the installed wheel"
-  else fail "in the cloned nbs/, import mnist_nb is not the wheel installed in the venv"; fi
-fi
+) >"$tmp/logs/stack.log" 2>&1; then pass "the current stack: $(tail -1 "$tmp/logs/stack.log") (fastai >= 2.8.12, fastcore 2)"
+else fail "the current stack: $(tail -1 "$tmp/logs/stack.log"), not fastai >= 2.8.12 with fastcore 2"; fi
+if (cd "$tmp/content/mnist_nb/nbs" && "$py" -c 'import mnist_nb, sys; sys.exit(not mnist_nb.__file__.startswith(sys.prefix))'); then
+  pass "in the cloned nbs/, import mnist_nb is the installed wheel"
+else fail "in the cloned nbs/, import mnist_nb is not the wheel installed in the venv"; fi
 
 # 3. The notebooks, in the Colab clone's nbs/ (the working tree's files), on the installed wheel. The fast path: two
 # at a time, 92_train first (the longest). --run-all: the post notebooks one at a time, slow cells included.
-if [ "$venv_ok" = 1 ]; then
-  start=$SECONDS
-  if [ -n "$run_all" ]; then
-    (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --slow "${out[@]}" nbs/0[1-5]_*.ipynb)
-  else
-    (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --jobs 2 nbs/92_train.ipynb $(ls nbs/*.ipynb | grep -v 92_train))
-  fi 2>&1 | tee "$tmp/logs/notebooks.log"
-  [ "${PIPESTATUS[0]}" = 0 ] || grep -q '^FAIL' "$tmp/logs/notebooks.log" || fail "tools/run_nbs.py stopped before its notebooks' lines"
-  passed=$((passed + $(grep -c '^PASS' "$tmp/logs/notebooks.log")))
-  failed=$((failed + $(grep -c '^FAIL' "$tmp/logs/notebooks.log")))
-  echo "the notebooks took $(since $start)"
-else fail "the notebooks (not run: no venv)"; fi
+start=$SECONDS
+if [ -n "$run_all" ]; then
+  (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --slow "${out[@]}" nbs/0[1-5]_*.ipynb)
+else
+  (cd "$tmp/content/mnist_nb" && "$py" tools/run_nbs.py --jobs 2 nbs/92_train.ipynb $(ls nbs/*.ipynb | grep -v 92_train))
+fi 2>&1 | tee "$tmp/logs/notebooks.log"
+[ "${PIPESTATUS[0]}" = 0 ] || grep -q '^FAIL' "$tmp/logs/notebooks.log" || fail "tools/run_nbs.py stopped before its notebooks' lines"
+passed=$((passed + $(grep -c '^PASS' "$tmp/logs/notebooks.log")))
+failed=$((failed + $(grep -c '^FAIL' "$tmp/logs/notebooks.log")))
+echo "the notebooks took $(since $start)"
 
 # 4. The training command from the wheel, then its exported learner, loaded as a user would.
-if [ "$venv_ok" = 1 ]; then
-  start=$SECONDS
-  if (cd "$tmp" && mnist_nb_train --subset 200 --epochs 1 --out "$tmp/cli") >"$tmp/logs/cli.log" 2>&1 &&
-     grep -q '^complete:' "$tmp/logs/cli.log"; then
-    pass "mnist_nb_train --subset 200 --epochs 1 ($(since $start)): $(grep '^complete:' "$tmp/logs/cli.log" | sed "s|$tmp|\$tmp|g")"
-  else fail "mnist_nb_train --subset 200 --epochs 1 (no 'complete:' summary or nonzero exit):"; tail_of "$tmp/logs/cli.log"; fi
-  if (cd "$tmp" && "$py" - "$tmp/cli/mnist_learner.pkl" <<'EOF'
+start=$SECONDS
+if (cd "$tmp" && mnist_nb_train --subset 200 --epochs 1 --out "$tmp/cli") >"$tmp/logs/cli.log" 2>&1 &&
+   grep -q '^complete:' "$tmp/logs/cli.log"; then
+  pass "mnist_nb_train --subset 200 --epochs 1 ($(since $start)): $(grep '^complete:' "$tmp/logs/cli.log" | sed "s|$tmp|\$tmp|g")"
+else fail "mnist_nb_train --subset 200 --epochs 1 (no 'complete:' summary or nonzero exit):"; tail_of "$tmp/logs/cli.log"; fi
+if (cd "$tmp" && "$py" - "$tmp/cli/mnist_learner.pkl" <<'EOF'
 import sys, warnings
 warnings.filterwarnings('ignore', message='load_learner` uses')
 from fastai.learner import load_learner
@@ -169,46 +160,38 @@ learn = load_learner(sys.argv[1])
 with learn.no_bar(): pred, idx, probs = learn.predict(png)
 print(f"{png.relative_to(path)} (a {digit.name}) predicted as {pred!r}, p={float(probs[idx]):.2f} (1 epoch on 200 images)")
 EOF
-  ) >"$tmp/logs/predict.log" 2>&1; then pass "load_learner + predict with the exported learner: $(tail -1 "$tmp/logs/predict.log")"
-  else fail "load_learner + predict with the exported learner:"; tail_of "$tmp/logs/predict.log"; fi
-else fail "the training command (not run: no venv)"; fail "load_learner + predict (not run: no venv)"; fi
+) >"$tmp/logs/predict.log" 2>&1; then pass "load_learner + predict with the exported learner: $(tail -1 "$tmp/logs/predict.log")"
+else fail "load_learner + predict with the exported learner:"; tail_of "$tmp/logs/predict.log"; fi
 
 # 5. SIGINT after the first finished epoch (as run.json records it), then the same command again resumes.
-if [ "$venv_ok" = 1 ]; then
-  cmd=(mnist_nb_train --subset 200 --epochs 3 --out "$tmp/resume")
-  (cd "$tmp" && exec "${cmd[@]}") >"$tmp/logs/resume1.out" 2>"$tmp/logs/resume1.err" &
-  bg_pid=$!
-  epochs_done() { "$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["history"]))' "$tmp/resume/run.json" 2>/dev/null || echo 0; }
-  waited=0
-  while kill -0 "$bg_pid" 2>/dev/null && [ "$(epochs_done)" -lt 1 ] && [ "$waited" -lt 3000 ]; do sleep 0.1; waited=$((waited + 1)); done
-  kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid"; rc=$?; bg_pid=
-  message=$(tail -1 "$tmp/logs/resume1.err")
-  if [ "$rc" = 130 ] && [[ "$message" == *"interrupted after epoch"* ]]; then
-    pass "SIGINT after $(epochs_done) epoch(s): exit 130, '$message'"
-  else fail "SIGINT after $(epochs_done) epoch(s): exit $rc (want 130), last stderr line '$message' (want 'interrupted after epoch')"
-    tail_of "$tmp/logs/resume1.err"; fi
-  if (cd "$tmp" && "${cmd[@]}") >"$tmp/logs/resume2.log" 2>&1 && grep '^complete:' "$tmp/logs/resume2.log" | grep -q 'resumed 1x'; then
-    pass "the same command again resumes: $(grep '^complete:' "$tmp/logs/resume2.log" | sed "s|$tmp|\$tmp|g")"
-  else fail "the same command again (want exit 0 and a summary with 'resumed 1x'):"; tail_of "$tmp/logs/resume2.log"; fi
-else fail "interrupted run (not run: no venv)"; fail "resumed run (not run: no venv)"; fi
+cmd=(mnist_nb_train --subset 200 --epochs 3 --out "$tmp/resume")
+(cd "$tmp" && exec "${cmd[@]}") >"$tmp/logs/resume1.out" 2>"$tmp/logs/resume1.err" &
+bg_pid=$!
+epochs_done() { "$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["history"]))' "$tmp/resume/run.json" 2>/dev/null || echo 0; }
+waited=0
+while kill -0 "$bg_pid" 2>/dev/null && [ "$(epochs_done)" -lt 1 ] && [ "$waited" -lt 3000 ]; do sleep 0.1; waited=$((waited + 1)); done
+kill -INT "$bg_pid" 2>/dev/null; wait "$bg_pid"; rc=$?; bg_pid=
+message=$(tail -1 "$tmp/logs/resume1.err")
+if [ "$rc" = 130 ] && [[ "$message" == *"interrupted after epoch"* ]]; then
+  pass "SIGINT after $(epochs_done) epoch(s): exit 130, '$message'"
+else fail "SIGINT after $(epochs_done) epoch(s): exit $rc (want 130), last stderr line '$message' (want 'interrupted after epoch')"
+  tail_of "$tmp/logs/resume1.err"; fi
+if (cd "$tmp" && "${cmd[@]}") >"$tmp/logs/resume2.log" 2>&1 && grep '^complete:' "$tmp/logs/resume2.log" | grep -q 'resumed 1x'; then
+  pass "the same command again resumes: $(grep '^complete:' "$tmp/logs/resume2.log" | sed "s|$tmp|\$tmp|g")"
+else fail "the same command again (want exit 0 and a summary with 'resumed 1x'):"; tail_of "$tmp/logs/resume2.log"; fi
 
 # 6. Last, as it breaks the venv: fastai 2.8.7 beside fastcore 2 is refused by `import mnist_nb`, in one line.
-if [ "$venv_ok" = 1 ]; then
-  fastcore_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('fastcore'))")
-  if pip install -q --no-deps fastai==2.8.7 >"$tmp/logs/broken.log" 2>&1; then
-    if (cd "$tmp" && "$py" -c 'import mnist_nb') >"$tmp/logs/import.out" 2>"$tmp/logs/import.err"; then
-      fail "import mnist_nb with fastai 2.8.7 and fastcore $fastcore_v: it imported (want a refusal)"
-    else
-      line=$(tail -1 "$tmp/logs/import.err")
-      if [[ "$line" == *"fastai 2.8.7"* && "$line" == *"fastcore $fastcore_v"* && "$line" == *"pip install -U 'fastai>=2.8.8'"* ]]; then
-        pass "import mnist_nb refuses fastai 2.8.7 with fastcore $fastcore_v: $line"
-      else fail "import mnist_nb with fastai 2.8.7: the last stderr line does not name fastai 2.8.7, fastcore $fastcore_v and the fix:"
-        tail_of "$tmp/logs/import.err"; fi
-    fi
-  else fail "pip install --no-deps fastai==2.8.7:"; tail_of "$tmp/logs/broken.log"; fi
-else fail "the broken combination (not run: no venv)"; fi
+fastcore_v=$(cd "$tmp" && "$py" -c "from importlib.metadata import version; print(version('fastcore'))")
+if pip install -q --no-deps fastai==2.8.7 >"$tmp/logs/broken.log" 2>&1; then
+  if (cd "$tmp" && "$py" -c 'import mnist_nb') >"$tmp/logs/import.out" 2>"$tmp/logs/import.err"; then
+    fail "import mnist_nb with fastai 2.8.7 and fastcore $fastcore_v: it imported (want a refusal)"
+  else
+    line=$(tail -1 "$tmp/logs/import.err")
+    if [[ "$line" == *"fastai 2.8.7"* && "$line" == *"fastcore $fastcore_v"* && "$line" == *"pip install -U 'fastai>=2.8.8'"* ]]; then
+      pass "import mnist_nb refuses fastai 2.8.7 with fastcore $fastcore_v: $line"
+    else fail "import mnist_nb with fastai 2.8.7: the last stderr line does not name fastai 2.8.7, fastcore $fastcore_v and the fix:"
+      tail_of "$tmp/logs/import.err"; fi
+  fi
+else fail "pip install --no-deps fastai==2.8.7:"; tail_of "$tmp/logs/broken.log"; fi
 
-echo "versions: $versions"
-echo "current stack took $((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s"
-echo "current stack: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

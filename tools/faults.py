@@ -6,7 +6,7 @@ the exit status, one line on stderr with no traceback, and that no untrained lea
     .venv/bin/python tools/faults.py -k lock    # only scenarios whose name contains `lock` (`-k 'lock|SIGTERM'`: either)
 
 Ends with `faults: N passed, N failed`."""
-import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
+import argparse, hashlib, json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 
 TINY = ['--subset', '32', '--bs', '16', '--epochs', '2']
@@ -36,12 +36,9 @@ def wait_for(file:Path, proc, limit:float=600) -> bool:
 
 def scenarios(work:Path, finished:Path, stopped:Path):
     "`(name, check)` pairs; each `check()` returns '' when the command behaved, else what went wrong"
-    def copy(src, name):
-        shutil.copytree(src, work/name)
-        return work/name
+    def copy(src, name): return Path(shutil.copytree(src, work/name))
     def record_only():
-        folder = work/'record'; folder.mkdir()
-        shutil.copy(finished/'run.json', folder)
+        folder = work/'record'; folder.mkdir(); shutil.copy(finished/'run.json', folder)
         why = one_line(train(folder), 2, 'a record of a finished run', '--restart')
         return why or ('a learner was exported into a record folder' if (folder/'mnist_learner.pkl').exists() else '')
     def replaced_learner():
@@ -89,7 +86,6 @@ def scenarios(work:Path, finished:Path, stopped:Path):
             subprocess.run([sys.executable, '-c', payload], check=True)
             if hashed:
                 record = json.loads((folder/'run.json').read_text())
-                import hashlib
                 record['files']['checkpoint.pth'] = hashlib.sha256((folder/'checkpoint.pth').read_bytes()).hexdigest()
                 (folder/'run.json').write_text(json.dumps(record))
             why = one_line(train(folder), 2, 'checkpoint', 'holding more than tensors', '--restart')
@@ -125,8 +121,8 @@ def scenarios(work:Path, finished:Path, stopped:Path):
     def tiny_data():
         data = work/'tiny-data'
         if not data.exists():
-            src = Path(subprocess.run([sys.executable, '-c', 'from mnist_nb.data import mnist_path; print(mnist_path())'],
-                                      capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            from mnist_nb.data import mnist_path  # the data the tiny runs read (MNIST_NB_DATA, or fastai's download)
+            src = mnist_path()
             for split in ('training', 'testing'):
                 for digit in range(10):
                     (data/split/str(digit)).mkdir(parents=True)

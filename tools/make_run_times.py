@@ -1,6 +1,6 @@
 """How long each step of `make run` takes: the plan and estimate it prints first, and the times it keeps.
 
-tools/make_run_times.json (committed, so that a fresh clone has an estimate) holds, per step (a notebook by name,
+benchmarks/make_run_times.json (committed, so that a fresh clone has an estimate) holds, per step (a notebook by name,
 `benchmarks`, `finish` for the docs and README steps), the seconds its last complete run took, when, on how many cores.
 
     make_run_times.py plan STEP:STATE ...   print the plan and the estimate (STATE: run or fresh, as Make decided)
@@ -10,7 +10,7 @@ tools/make_run_times.json (committed, so that a fresh clone has an estimate) hol
 import json, os, subprocess, sys, time
 from pathlib import Path
 
-TIMES = Path(__file__).with_suffix('.json')
+TIMES = Path(__file__).parent.parent/'benchmarks'/'make_run_times.json'
 
 def load() -> dict: return json.loads(TIMES.read_text())
 
@@ -52,7 +52,7 @@ def timed(step:str, cmd:list) -> int:
 def readme() -> str:
     steps = load()['steps'].values()
     return (f"On a fresh clone `make run` takes about {fmt(sum(e['seconds'] for e in steps))} on "
-            f"{'/'.join(sorted({str(e['cores']) for e in steps}))} cores (the sum of the step times in `tools/{TIMES.name}`, "
+            f"{'/'.join(sorted({str(e['cores']) for e in steps}))} cores (the sum of the step times in `benchmarks/{TIMES.name}`, "
             "each from its step's last complete run), plus creating `.venv` on first use; it prints its plan and estimate "
             "first and then where it is.")
 
