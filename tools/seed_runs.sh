@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The resnet18 seed runs listed in runs/seed_runs.txt, each `mnist_nb_train` into its own folder under runs/: a stopped
-# run resumes from its last epoch when started again; a complete one is refused as a record (exit 2), not retrained.
+# run resumes from its last epoch when started again, and a complete one is never retrained (`92_train` says how).
 #   nohup tools/seed_runs.sh >/dev/null 2>&1 &   this CPU: two lanes side by side, one torch thread each, which on 2 cores
 #       trains more images per second in all than one run on two threads (benchmarks/resnet18_lanes.py measures it)
 #   tools/seed_runs.sh --gpu [SECONDS]           a lent CUDA machine: every run at once on presized tensors, cut off after
