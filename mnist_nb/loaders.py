@@ -8,8 +8,8 @@ from functools import partial
 import torch
 from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler, TensorDataset
 from torch.utils.data import DataLoader as TorchDataLoader
+from .data import load_digits, cache_root  # first: mnist_nb hides torch's notice on importing fastai
 from fastai.data.core import DataLoaders
-from .data import load_digits, cache_root
 from .files import write_atomically
 
 # %% auto #0
