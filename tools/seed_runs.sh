@@ -13,8 +13,8 @@ mkdir -p runs/.logs
 listed() { grep -v '^#' runs/seed_runs.txt; }
 train() {  # train CMD...: CMD --out runs/$name $flags, logged; $name and $flags are the caller's
   # shellcheck disable=SC2086
-  "$@" --out "runs/$name" $flags >>"runs/.logs/$name.log" 2>&1 </dev/null
-  echo "$(date -u +%FT%TZ) exit $? $name: $(tail -1 "runs/.logs/$name.log")" >>runs/.logs/summary.log
+  "$@" --out "runs/$name" $flags >>"runs/.logs/$name.log" 2>&1 </dev/null; local rc=$?
+  echo "$(date -u +%FT%TZ) exit $rc $name: $(tail -1 "runs/.logs/$name.log")" >>runs/.logs/summary.log
 }
 if [ "${1:-}" = --gpu ]; then
   python -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" >>runs/.logs/summary.log 2>&1
