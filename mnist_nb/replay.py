@@ -64,7 +64,7 @@ def posts_train_linear(params, # `[weights, bias]` of `linear1`, with gradients
     return scores
 
 # %% ../nbs/90_replay.ipynb #2043c369
-from .sgd import posts_validate_epoch, batch_accuracy
+from .sgd import train_epoch, posts_validate_epoch, batch_accuracy
 
 def posts_train_epoch(model, # anything that maps a batch to activations
                       dl, # training batches, e.g. a `posts_loader`
@@ -72,14 +72,7 @@ def posts_train_epoch(model, # anything that maps a batch to activations
                       opt, # has `step` and `zero_grad`
                      ) -> float:
     "Posts 000 and 002's `train_epoch`: an `opt` step per batch; the unweighted mean of the batch losses"
-    losses = []
-    for xb, yb in dl:
-        loss = loss_func(model(xb), yb)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        losses.append(loss.item())
-    return sum(losses)/len(losses)
+    return train_epoch(model, dl, loss_func, opt, weighted=False)
 
 def posts_train_model(model, # anything that maps a batch to activations
                       dl, # training batches

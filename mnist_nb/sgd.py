@@ -63,6 +63,7 @@ def train_epoch(model, # anything that maps a batch to activations
                 dl, # batches of `(x, y)`
                 loss_func, # `loss_func(activations, y)`
                 opt, # has `step` and `zero_grad`
+                weighted:bool=True, # mean over the images; `False`: the posts' plain mean of the batch losses
                ) -> float:
     "One pass over `dl` with an `opt` step per batch; the mean training loss"
     total, count = 0., 0
@@ -71,7 +72,8 @@ def train_epoch(model, # anything that maps a batch to activations
         loss.backward()
         opt.step()
         opt.zero_grad()
-        total, count = total + loss.item()*len(xb), count + len(xb)
+        n = len(xb) if weighted else 1  # unweighted, a small last batch counts as much as a full one
+        total, count = total + loss.item()*n, count + n
     return total/count
 
 # %% ../nbs/01_pixel_mean_baseline.ipynb #f969855d
