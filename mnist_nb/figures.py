@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from PIL import Image
+from .data import read_digit_png
 from .files import _project_folder, write_atomically
 from .verdicts import TOLERANCE, MIN_SEEDS, prediction_interval
 
@@ -135,7 +135,7 @@ def plot_top_losses(result:dict, # What `interpretation_result` recorded
     top = result['top_losses']
     fig, axs = plt.subplots(math.ceil(len(top)/ncols), ncols, figsize=(1.8*ncols, 2*math.ceil(len(top)/ncols)))
     for ax, t in zip(np.ravel(axs), top):
-        ax.imshow(np.asarray(Image.open(Path(path)/t['file']).convert('L')), cmap='gray_r')
+        ax.imshow(read_digit_png(Path(path)/t['file']), cmap='gray_r')
         ax.set_title(f"{t['predicted']}/{t['actual']} / {t['loss']:.2f} / {t['probability']:.2f}", fontsize=8)
     for ax in np.ravel(axs): ax.axis('off')
     return fig
@@ -148,7 +148,7 @@ def plot_mirrored_digits(path, # Folder of MNIST PNGs in fastai's layout
     fig, axs = plt.subplots(2, len(digits), figsize=(len(digits), 2.2))
     for (top, bottom), d in zip(axs.T, digits):
         first = min((Path(path)/'training'/d).glob('*.png'), key=lambda f: int(f.stem))
-        image = np.asarray(Image.open(first).convert('L'))
+        image = read_digit_png(first)
         top.imshow(image, cmap='gray_r'); bottom.imshow(image[:, ::-1], cmap='gray_r')
         top.set_title(d)
     for ax in axs.flat: ax.axis('off')

@@ -130,12 +130,12 @@ def results_table(results:pd.DataFrame|None=None, # `load_results()` by default
         if col not in df: df = df.assign(**{col: None})
     published = pd.to_numeric(df.post_value, errors='coerce')
     low, high = pd.to_numeric(df['min'], errors='coerce'), pd.to_numeric(df['max'], errors='coerce')
+    bounds = [iv if isinstance(iv, list) else _seeds_interval(v) for iv, v in zip(df.interval, df.seeds)]  # the text and the plots
     return pd.DataFrame({
         'post': df.post.fillna(''), 'notebook': df.notebook, 'experiment': df.experiment, 'metric': df.metric,
         'published': published, 'ours': df.value, 'difference': df.value - published,
         'spread': [_spread(a, b) for a, b in zip(low, high)], 'min': low, 'max': high,
-        'interval': [_interval(iv) if isinstance(iv, list) else _interval(_seeds_interval(v)) for iv, v in zip(df.interval, df.seeds)],
-        'interval_bounds': df.interval, 'center': df.center,
+        'interval': [_interval(b) for b in bounds], 'interval_bounds': bounds, 'center': df.center,
         'seeds': pd.to_numeric(df.n_seeds, errors='coerce').astype('Int64'),
         'below': pd.to_numeric(df.n_below, errors='coerce').astype('Int64'),
         'verdict': df.verdict.fillna(''), 'detail': df.detail.fillna(''), 'sweep': df.sweep_verdict.fillna(''),

@@ -78,7 +78,7 @@ if [ "$venv_ok" = 1 ]; then
   mkdir -p "$tmp/content"
   sed -i -E "s#https://github.com/[^ ]+#$tmp/origin#; s#/content#$tmp/content#g" "$tmp/colab.ipy"
   echo 'assert _exit_code == 0, f"git clone && pip install exited {_exit_code}"' >>"$tmp/colab.ipy"
-  if (cd "$tmp" && ipython --quick --no-banner "$tmp/colab.ipy") >"$tmp/logs/colab.log" 2>&1 && [ -f "$tmp/content/mnist_nb/settings.ini" ]; then
+  if (cd "$tmp" && ipython --quick --no-banner "$tmp/colab.ipy") >"$tmp/logs/colab.log" 2>&1 && ! grep -q AssertionError "$tmp/logs/colab.log" && [ -f "$tmp/content/mnist_nb/settings.ini" ]; then
     pass "Colab cell cloned the project and installed it with its requirements ($(since $start), $(du -sh "$tmp/venv" | cut -f1) venv)"
   else fail "Colab cell, run with /content -> \$tmp/content and the GitHub URL -> a local clone:"; tail_of "$tmp/logs/colab.log" 25; venv_ok=0; fi
 fi

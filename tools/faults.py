@@ -11,11 +11,11 @@ from pathlib import Path
 
 TINY = ['--subset', '32', '--bs', '16', '--epochs', '2']
 
-def train(out, *flags, env=None, wait=True, unset=False):
+def train(out, *flags, env=None, wait=True, unset=()):
     "Run `mnist_nb_train` on the tiny subset into `out`; the finished process, or the running one if not `wait`"
     cmd = [sys.executable, '-m', 'mnist_nb.train', '--out', str(out), *TINY, *flags]
     env = {**os.environ, **(env or {})}
-    if unset: env = {k: v for k, v in env.items() if v != ''}  # an empty value in `env`: the variable unset
+    env = {k: v for k, v in env.items() if k not in unset}  # the variables named in `unset` removed
     if not wait: return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
@@ -138,7 +138,7 @@ def scenarios(work:Path, finished:Path, stopped:Path):
         if proc.returncode: return f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
         return '' if '--subset 100000 is more than the 40 training images; all of them are used' in proc.stderr else proc.stderr[-300:]
     def unwritable_home():
-        proc = train(work/'home-run', env={'FASTAI_HOME': '/proc/no-home/.fastai', 'MNIST_NB_CACHE': '', 'MNIST_NB_DATA': ''}, unset=True)
+        proc = train(work/'home-run', env={'FASTAI_HOME': '/proc/no-home/.fastai'}, unset=('MNIST_NB_CACHE', 'MNIST_NB_DATA'))
         return one_line(proc, 2, 'fastai cannot create its folder there', 'set MNIST_NB_CACHE')
     def ctrl_c_cache():
         cache = work/'new-cache'

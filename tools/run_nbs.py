@@ -78,7 +78,7 @@ def main():
     else: os.environ['IN_TEST'] = '1'  # as nbdev_test sets it; the kernels inherit it
     args = [(nb.resolve(), a.slow or a.inplace, a.out, a.inplace) for nb in a.nbs]
     lines = []
-    with ProcessPoolExecutor(a.jobs) as pool:  # in the order given; each line as its notebook finishes
+    with ProcessPoolExecutor(a.jobs) as pool:  # each line as its notebook finishes
         for f in as_completed([pool.submit(run, *x) for x in args]):
             lines.append(f.result().replace(str(Path.cwd()) + os.sep, '')); print(lines[-1], flush=True)
     sys.exit(any(l.startswith('FAIL') for l in lines))

@@ -19,7 +19,8 @@ train() {  # train CMD...: CMD --out runs/$name $flags, logged; $name and $flags
 if [ "${1:-}" = --gpu ]; then
   python -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" >>runs/.logs/summary.log 2>&1
   python -c "from mnist_nb.data import mnist_path; from mnist_nb.loaders import presized_files; presized_files(mnist_path())"
-  while read -r name flags; do train timeout $((${2:-500} - SECONDS)) python -m mnist_nb.train & done < <(listed)
+  left=$((${2:-500} - SECONDS)); [ "$left" -gt 0 ] || { echo "no time left after the presized tensors" >&2; exit 1; }
+  while read -r name flags; do train timeout "$left" python -m mnist_nb.train & done < <(listed)
 else  # lane 1: the post's schedule with flips; lane 2: the others, in order
   lane() { while read -r name flags; do OMP_NUM_THREADS=1 train nice -n 5 .venv/bin/mnist_nb_train; done; }
   listed | grep '^resnet18-post-flips-' | lane &

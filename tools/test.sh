@@ -35,7 +35,7 @@ nb92() { "$bin/nbdev_test" --timing --path nbs/92_train.ipynb; }
 nbs() { "$bin/nbdev_test" --timing --n_workers 0 --skip_file_re '^92_train|^[_.]'; }
 docs() { "$bin/python" tools/docs_check.py && "$bin/python" tools/make_readme.py --check; }
 lint() {  # pyflakes, less its notices about fastai's star imports; the workflows against GitHub's schema
-  "$bin/pyflakes" mnist_nb tools benchmarks | grep -v "import \*' used\|may be undefined, or defined from star imports"
+  "$bin/pyflakes" mnist_nb tools benchmarks 2>&1 | grep -v "import \*' used\|may be undefined, or defined from star imports"
   local found=${PIPESTATUS[1]}  # grep's: 1 when pyflakes said nothing else
   "$bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.y*ml && [ "$found" = 1 ]
 }
